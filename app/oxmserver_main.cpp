@@ -1,0 +1,143 @@
+// oxm-server: the OXM experience API, headless (contract §8).
+//
+//   oxm-server [options]                         serve the API
+//   oxm-server token --tenant T --user U [--role admin] [--device D] [--ttl SECONDS]
+//   oxm-server tenant add T
+//   oxm-server catalog import FILE.json
+
+#include "auth/tokenverifier.h"
+#include "core/clock.h"
+#include "domain/apierror.h"
+#include "domain/catalog.h"
+#include "domain/identifiers.h"
+#include "domain/policyservice.h"
+#include "oxmservice.h"
+#include "serveroptions.h"
+#include "unixsignalwatcher.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+#include <cstdio>
+
+using namespace oxm;
+
+namespace {
+
+int failWith(const QString &message, int code = 2)
+{
+    QTextStream(stderr) << "oxm-server: " << message << Qt::endl;
+    return code;
+}
+
+struct TokenOptions
+{
+    QCommandLineOption tenant{QStringLiteral("tenant"), QStringLiteral("token: tenant claim."), QStringLiteral("T")};
+    QCommandLineOption user{QStringLiteral("user"), QStringLiteral("token: subscriber ID (sub claim)."), QStringLiteral("U")};
+    QCommandLineOption role{QStringLiteral("role"), QStringLiteral("token: subscriber (default) or admin."), QStringLiteral("ROLE")};
+    QCommandLineOption device{QStringLiteral("device"), QStringLiteral("token: device claim."), QStringLiteral("D")};
+    QCommandLineOption ttl{QStringLiteral("ttl"), QStringLiteral("token: lifetime in seconds (default 3600)."), QStringLiteral("SECONDS")};
+};
+
+int mintToken(const QCommandLineParser &parser, const TokenOptions &o, const ServiceConfig &config)
+{
+    if (!parser.isSet(o.tenant) || !parser.isSet(o.user))
+        return failWith(QStringLiteral("token needs --tenant T and --user U"));
+    Principal::Role role = Principal::Role::Subscriber;
+    if (parser.isSet(o.role)) {
+        if (parser.value(o.role) == QLatin1String("admin"))
+            role = Principal::Role::Admin;
+        else if (parser.value(o.role) != QLatin1String("subscriber"))
+            return failWith(QStringLiteral("--role is subscriber or admin"));
+    }
+    bool ok = true;
+    const qint64 lifetime = parser.isSet(o.ttl) ? parser.value(o.ttl).toLongLong(&ok) : 3600;
+    if (!ok || lifetime < 1)
+        return failWith(QStringLiteral("--ttl wants a whole number of seconds >= 1"));
+    SystemClock clock;
+    try {
+        const TokenIssuer issuer(config.jwtSecret, clock);
+        QTextStream(stdout) << issuer.issue(parser.value(o.tenant), parser.value(o.user), role,
+                                            parser.value(o.device), lifetime)
+                            << Qt::endl;
+    } catch (const ApiError &error) {
+        return failWith(error.message());
+    }
+    return 0;
+}
+
+int adminCommand(const QStringList &positional, const ServiceConfig &config)
+{
+    OxmService service(config);
+    service.open();
+    if (positional.size() == 3 && positional[0] == QLatin1String("tenant") && positional[1] == QLatin1String("add")) {
+        if (!isValidIdentifier(positional[2]))
+            return failWith(QStringLiteral("a tenant is 1 to 256 bytes without control characters"));
+        const bool added = service.policies().registerTenant(positional[2]);
+        QTextStream(stdout) << (added ? "registered tenant " : "tenant already registered: ") << positional[2] << Qt::endl;
+        return 0;
+    }
+    if (positional.size() == 3 && positional[0] == QLatin1String("catalog") && positional[1] == QLatin1String("import")) {
+        try {
+            const int n = service.catalog().importFile(positional[2]);
+            QTextStream(stdout) << "imported " << n << " assets" << Qt::endl;
+            return 0;
+        } catch (const std::invalid_argument &error) {
+            return failWith(QStringLiteral("catalog import: %1").arg(QString::fromUtf8(error.what())), 1);
+        }
+    }
+    return failWith(QStringLiteral("unknown command; see --help"));
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("oxm"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(OXM_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "OXM experience API server.\n\n"
+        "Commands:\n"
+        "  (none)                        serve the API\n"
+        "  token --tenant T --user U [--role admin] [--device D] [--ttl SECONDS]\n"
+        "                                print a signed token\n"
+        "  tenant add T                  register a tenant\n"
+        "  catalog import FILE.json      import asset metadata (a JSON array)"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("token, tenant add, catalog import"));
+    ServerOptions options;
+    options.addTo(parser);
+    const TokenOptions tokenOptions;
+    parser.addOptions({tokenOptions.tenant, tokenOptions.user, tokenOptions.role, tokenOptions.device, tokenOptions.ttl});
+    parser.process(app);
+
+    try {
+        const ServiceConfig config = options.toConfig(parser);
+        const QStringList positional = parser.positionalArguments();
+        if (!positional.isEmpty() && positional[0] == QLatin1String("token"))
+            return mintToken(parser, tokenOptions, config);
+        if (!positional.isEmpty())
+            return adminCommand(positional, config);
+
+        OxmService service(config);
+        service.open();
+        const quint16 port = service.startListening();
+        QTextStream(stdout) << "oxm-server listening on http://"
+                            << (config.listenAddress.protocol() == QAbstractSocket::IPv6Protocol
+                                    ? QLatin1Char('[') + config.listenAddress.toString() + QLatin1Char(']')
+                                    : config.listenAddress.toString())
+                            << ':' << port << "/oxm/v1 (database " << config.databasePath << ")" << Qt::endl;
+        UnixSignalWatcher signalWatcher;
+        QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &app, [&service] {
+            service.stopListening();
+            QCoreApplication::quit();
+        });
+        return app.exec();
+    } catch (const std::exception &error) {
+        return failWith(QString::fromUtf8(error.what()), 1);
+    }
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "core/serviceconfig.h"
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace oxm {
+
+/// The command line of contract §8, shared by oxm-server and oxm-admin:
+/// `--listen HOST:PORT`, `--database URL`, `--jwt-secret-file PATH` (else OXM_JWT_SECRET, else a
+/// secret generated once beside the database), `--stream-timeout SECONDS`, plus `--threads N`
+/// and `--trusted-proxy ADDR` (repeatable).
+class ServerOptions
+{
+public:
+    /// Adds the options to `parser`.
+    void addTo(QCommandLineParser &parser);
+    /// Fills a ServiceConfig from `parser` (already processed) and the environment. Throws
+    /// std::invalid_argument with a message for the user on bad values, an unreadable or
+    /// world-readable secret file, or an unsupported database URL.
+    ServiceConfig toConfig(const QCommandLineParser &parser) const;
+
+    /// The default database: oxm.sqlite in the user's data directory.
+    static QString defaultDatabasePath();
+    /// Parses "HOST:PORT" ("[::1]:8080" for IPv6). Throws std::invalid_argument.
+    static void parseListen(const QString &text, QHostAddress &address, quint16 &port);
+    /// Parses "sqlite:PATH" (or a plain path). Throws std::invalid_argument for other schemes.
+    static QString parseDatabaseUrl(const QString &url);
+    /// Reads or creates the HS256 secret (see class doc). Throws std::invalid_argument.
+    static QByteArray loadSecret(const QString &secretFile, const QString &databasePath);
+
+private:
+    QCommandLineOption m_listen{QStringLiteral("listen"),
+                                QStringLiteral("Address and port to serve on (default 127.0.0.1:8080)."),
+                                QStringLiteral("HOST:PORT")};
+    QCommandLineOption m_database{QStringLiteral("database"),
+                                  QStringLiteral("Database URL: sqlite:PATH (default: oxm.sqlite in the user's data directory)."),
+                                  QStringLiteral("URL")};
+    QCommandLineOption m_secretFile{QStringLiteral("jwt-secret-file"),
+                                    QStringLiteral("File holding the HS256 token secret (else $OXM_JWT_SECRET, else a generated one kept beside the database)."),
+                                    QStringLiteral("PATH")};
+    QCommandLineOption m_streamTimeout{QStringLiteral("stream-timeout"),
+                                       QStringLiteral("Seconds without a heartbeat before a stream ends (default 180)."),
+                                       QStringLiteral("SECONDS")};
+    QCommandLineOption m_threads{QStringLiteral("threads"),
+                                 QStringLiteral("HTTP server threads (default 2)."), QStringLiteral("N")};
+    QCommandLineOption m_trustedProxy{QStringLiteral("trusted-proxy"),
+                                      QStringLiteral("Proxy address whose X-Forwarded-For is honoured (repeatable)."),
+                                      QStringLiteral("ADDR")};
+};
+
+} // namespace oxm

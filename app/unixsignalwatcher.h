@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QObject>
+
+class QSocketNotifier;
+
+namespace oxm {
+
+/// Turns SIGTERM and SIGINT into a Qt signal on the thread that created the watcher (self-pipe),
+/// so the server can drain in-flight requests and exit 0.
+class UnixSignalWatcher final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UnixSignalWatcher)
+
+public:
+    explicit UnixSignalWatcher(QObject *parent = nullptr);
+    ~UnixSignalWatcher() override;
+
+Q_SIGNALS:
+    void terminationRequested(int signalNumber);
+
+private:
+    static void handle(int signalNumber);
+    QSocketNotifier *m_notifier = nullptr;
+};
+
+} // namespace oxm

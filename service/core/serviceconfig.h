@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+
+namespace oxm {
+
+/// Everything the service needs to run, filled by app/ from the command line, the environment
+/// and defaults (contract §8). A plain value; the service never reads the command line itself.
+struct ServiceConfig
+{
+    QHostAddress listenAddress = QHostAddress::LocalHost; ///< --listen HOST:PORT
+    quint16 port = 8080;                                  ///< 0 picks a free port
+    QString databasePath;             ///< SQLite file (from --database sqlite:PATH)
+    QByteArray jwtSecret;             ///< HS256 key (--jwt-secret-file / OXM_JWT_SECRET / generated)
+    int streamTimeoutSeconds = 180;   ///< --stream-timeout (contract §5)
+    int httpThreads = 2;              ///< QHttpServer instances sharing the listening socket
+    qint64 maxBodyBytes = 1048576;    ///< larger bodies get 413/1090 (contract §2)
+    QList<QHostAddress> trustedProxies; ///< peers whose X-Forwarded-For is honoured (contract §5)
+};
+
+} // namespace oxm

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "domain/types.h"
+
+#include <QHash>
+#include <QObject>
+#include <QReadWriteLock>
+#include <QStringList>
+#include <optional>
+
+namespace oxm {
+
+class DurableStore;
+
+/// Tenants and their streaming policies (seed: "Managing Streaming Policies"; contract §4).
+/// Reads are served from a cache filled from the DurableStore (a tenant registered by another
+/// process, e.g. `oxm-server tenant add`, is found on the first miss). Writes go to the store
+/// first and reach the cache only once committed. Thread-safe.
+class PolicyService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PolicyService)
+
+public:
+    /// Upper bound of every limit (contract §4).
+    static constexpr int MaxLimit = 1000000;
+
+    explicit PolicyService(DurableStore &store, QObject *parent = nullptr);
+
+    /// Throws ApiError InvalidParameter (1104) when a limit is outside [0, 1,000,000], and
+    /// PolicyInconsistent (1105) when maxPerAsset > maxPerUser while maxPerUser > 0.
+    static void validate(const StreamPolicy &policy);
+
+    /// The tenant's policy, or std::nullopt when it was never registered. Throws StorageError.
+    std::optional<StreamPolicy> policy(const QString &tenant);
+    /// The policy that admission applies: the tenant's, or all zeros (nothing enforced) for an
+    /// unregistered tenant.
+    StreamPolicy effectivePolicy(const QString &tenant);
+    /// Validates (see validate()), stores, registers the tenant if needed, emits policyChanged.
+    /// Returns the stored policy.
+    StreamPolicy setPolicy(const QString &tenant, const StreamPolicy &policy);
+    /// Registers a tenant with an all-zero policy. Returns false when it already existed.
+    bool registerTenant(const QString &tenant);
+    /// All registered tenants with their policies.
+    QHash<QString, StreamPolicy> allPolicies();
+
+Q_SIGNALS:
+    void policyChanged(const QString &tenant, const oxm::StreamPolicy &policy);
+    void tenantRegistered(const QString &tenant);
+
+private:
+    DurableStore &m_store;
+    QReadWriteLock m_lock;
+    QHash<QString, StreamPolicy> m_cache;
+};
+
+} // namespace oxm
+
+Q_DECLARE_METATYPE(oxm::StreamPolicy)

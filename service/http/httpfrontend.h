@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+
+class QThread;
+
+namespace oxm {
+
+class RequestHandler;
+
+/// Serves the API from several threads, each with its own HttpServerAdapter, all accepting from
+/// one listening socket (qt64-notes.md): the GUI thread never serves requests, and a request
+/// waiting for its commit does not hold up the others.
+class HttpFrontend final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpFrontend)
+
+public:
+    explicit HttpFrontend(RequestHandler &handler, QObject *parent = nullptr);
+    ~HttpFrontend() override;
+
+    /// Listens on address:port (port 0 picks a free one) with `threads` server threads.
+    /// Returns the port. Throws std::runtime_error with a clear message, e.g. when the port is
+    /// already in use.
+    quint16 listen(const QHostAddress &address, quint16 port, int threads);
+    /// Closes the socket and stops the threads; in-flight requests finish first.
+    void stop();
+
+    bool isListening() const { return !m_workers.isEmpty(); }
+    quint16 port() const { return m_port; }
+
+private:
+    struct Worker
+    {
+        QThread *thread = nullptr;
+        QObject *context = nullptr; // lives in `thread`, parent of its server
+    };
+
+    RequestHandler &m_handler;
+    QList<Worker> m_workers;
+    quint16 m_port = 0;
+};
+
+} // namespace oxm

@@ -1,0 +1,151 @@
+#include "requesthandler.h"
+
+#include "auth/tokenverifier.h"
+#include "core/clock.h"
+#include "core/serviceconfig.h"
+#include "domain/apierror.h"
+#include "http/errormapper.h"
+
+#include <QElapsedTimer>
+#include <QHttpServerRequest>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QStringDecoder>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcAccess, "oxm.http.access", QtInfoMsg)
+
+namespace oxm {
+
+namespace {
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get: return QByteArrayLiteral("GET");
+    case QHttpServerRequest::Method::Put: return QByteArrayLiteral("PUT");
+    case QHttpServerRequest::Method::Delete: return QByteArrayLiteral("DELETE");
+    case QHttpServerRequest::Method::Post: return QByteArrayLiteral("POST");
+    case QHttpServerRequest::Method::Head: return QByteArrayLiteral("HEAD");
+    case QHttpServerRequest::Method::Options: return QByteArrayLiteral("OPTIONS");
+    case QHttpServerRequest::Method::Patch: return QByteArrayLiteral("PATCH");
+    case QHttpServerRequest::Method::Connect: return QByteArrayLiteral("CONNECT");
+    case QHttpServerRequest::Method::Trace: return QByteArrayLiteral("TRACE");
+    default: return QByteArrayLiteral("UNKNOWN");
+    }
+}
+
+std::optional<QString> decodeUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QString text = decoder.decode(bytes);
+    if (decoder.hasError())
+        return std::nullopt;
+    return text;
+}
+} // namespace
+
+RequestHandler::RequestHandler(const ServiceConfig &config, Services services, QObject *parent)
+    : QObject(parent)
+    , m_clock(services.clock)
+    , m_verifier(services.verifier)
+    , m_maxBodyBytes(config.maxBodyBytes)
+    , m_router(QByteArrayLiteral("/oxm/v1"))
+    , m_streamPolicy(services.policies, services.clock)
+    , m_streams(services.registry, services.policies, services.resumePoints, services.clock, config.trustedProxies)
+    , m_watchlist(services.watchlist, services.clock)
+{
+    qRegisterMetaType<oxm::RequestLogEntry>();
+    using R = ApiRequest;
+    auto &r = m_router;
+    r.addRoute("GET", "healthz", [](R &) {
+        return HttpResponse::json(QJsonDocument(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}}));
+    }, false);
+    r.addRoute("GET", "streampolicy/<arg>", [this](R &q) { return m_streamPolicy.getAction(q); });
+    r.addRoute("PUT", "streampolicy/<arg>", [this](R &q) { return m_streamPolicy.putAction(q); });
+    r.addRoute("PUT", "streams/<arg>/streaming", [this](R &q) { return m_streams.streamingAction(q); });
+    r.addRoute("PUT", "streams/<arg>/stopped", [this](R &q) { return m_streams.stoppedAction(q); });
+    r.addRoute("GET", "streams/history", [this](R &q) { return m_streams.historyAction(q); });
+    r.addRoute("GET", "streams/counts", [this](R &q) { return m_streams.countsAction(q); });
+    for (const char *reserved : {"streams/history", "streams/counts"}) {
+        r.addRoute("PUT", reserved, [this](R &q) { return m_streams.reservedAction(q); });
+        r.addRoute("DELETE", reserved, [this](R &q) { return m_streams.reservedAction(q); });
+    }
+    r.addRoute("GET", "streams/<arg>", [this](R &q) { return m_streams.resumePointAction(q); });
+    r.addRoute("DELETE", "streams/<arg>", [this](R &q) { return m_streams.deleteResumePointAction(q); });
+    r.addRoute("GET", "towatch", [this](R &q) { return m_watchlist.listAction(q); });
+    r.addRoute("PUT", "towatch/<arg>", [this](R &q) { return m_watchlist.addAction(q); });
+    r.addRoute("DELETE", "towatch/<arg>", [this](R &q) { return m_watchlist.removeAction(q); });
+}
+
+QHash<QString, QString> RequestHandler::parseQuery(const QByteArray &encodedQuery)
+{
+    QHash<QString, QString> query;
+    for (const QByteArray &pair : encodedQuery.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        const qsizetype eq = pair.indexOf('=');
+        QByteArray name = eq < 0 ? pair : pair.left(eq);
+        QByteArray value = eq < 0 ? QByteArray() : pair.mid(eq + 1);
+        name.replace('+', ' ');
+        value.replace('+', ' ');
+        const std::optional<QString> decodedName = decodeUtf8(QByteArray::fromPercentEncoding(name));
+        const std::optional<QString> decodedValue = decodeUtf8(QByteArray::fromPercentEncoding(value));
+        if (!decodedName || !decodedValue)
+            throw ApiError(ErrorCode::InvalidParameter, QStringLiteral("The query string is not valid UTF-8"));
+        if (query.contains(*decodedName))
+            throw ApiError(ErrorCode::InvalidParameter,
+                           QStringLiteral("Query parameter %1 is given more than once").arg(*decodedName));
+        query.insert(*decodedName, *decodedValue);
+    }
+    return query;
+}
+
+HttpResponse RequestHandler::dispatch(const QHttpServerRequest &request, ApiRequest &apiRequest)
+{
+    const QUrl url = request.url();
+    const QByteArray encodedPath = url.path(QUrl::FullyEncoded).toUtf8();
+    apiRequest.path = QString::fromUtf8(encodedPath);
+    if (request.body().size() > m_maxBodyBytes)
+        throw ApiError(ErrorCode::BodyTooLarge,
+                       QStringLiteral("The request body is larger than %1 bytes").arg(m_maxBodyBytes));
+
+    const Router::Match match = m_router.match(apiRequest.method, encodedPath);
+    if (match.route->authenticated)
+        apiRequest.principal = m_verifier.verify(request.value(QByteArrayLiteral("authorization")));
+    apiRequest.args = match.args;
+    apiRequest.query = parseQuery(url.query(QUrl::FullyEncoded).toUtf8());
+    apiRequest.body = request.body();
+    apiRequest.peer = request.remoteAddress();
+    apiRequest.forwardedFor = request.value(QByteArrayLiteral("x-forwarded-for"));
+    return match.route->handler(apiRequest);
+}
+
+HttpResponse RequestHandler::handle(const QHttpServerRequest &request)
+{
+    QElapsedTimer timer;
+    timer.start();
+    ApiRequest apiRequest;
+    apiRequest.receivedNs = m_clock.nowNs();
+    apiRequest.method = methodName(request.method());
+    apiRequest.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+
+    HttpResponse response;
+    try {
+        response = dispatch(request, apiRequest);
+    } catch (const ApiError &error) {
+        response = ErrorMapper::toResponse(error, apiRequest.requestId);
+    } catch (const StorageError &error) {
+        response = ErrorMapper::toResponse(error, apiRequest.requestId);
+    } catch (const std::exception &error) {
+        qCWarning(lcAccess).noquote() << "request" << apiRequest.requestId << "failed:" << error.what();
+        response = ErrorMapper::internalError(apiRequest.requestId);
+    }
+
+    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, response.status,
+                          timer.nsecsElapsed() / 1e6};
+    qCDebug(lcAccess).noquote() << entry.method << entry.path << entry.status << entry.latencyMs << "ms";
+    Q_EMIT requestCompleted(entry);
+    return response;
+}
+
+} // namespace oxm

@@ -1,0 +1,77 @@
+#include "router.h"
+
+#include "domain/apierror.h"
+
+#include <QSet>
+
+namespace oxm {
+
+namespace {
+const QByteArray ArgToken = QByteArrayLiteral("<arg>");
+}
+
+Router::Router(QByteArray root)
+    : m_root(std::move(root))
+{
+}
+
+void Router::addRoute(const QByteArray &method, const QByteArray &pattern, Handler handler, bool authenticated)
+{
+    Route route;
+    route.method = method;
+    route.segments = pattern.split('/');
+    route.handler = std::move(handler);
+    route.authenticated = authenticated;
+    for (const QByteArray &s : std::as_const(route.segments))
+        route.literalCount += s == ArgToken ? 0 : 1;
+    m_routes.append(std::move(route));
+}
+
+Router::Match Router::match(const QByteArray &method, const QByteArray &encodedPath) const
+{
+    const auto notFound = [&] {
+        return ApiError(ErrorCode::NotFound, QStringLiteral("No such resource: %1").arg(QString::fromUtf8(encodedPath)));
+    };
+    QByteArray rest;
+    if (encodedPath.startsWith(m_root + '/'))
+        rest = encodedPath.mid(m_root.size() + 1);
+    else if (encodedPath == "/healthz")
+        rest = "healthz";
+    else
+        throw notFound();
+
+    const QByteArrayList segments = rest.split('/');
+    const Route *best = nullptr;
+    QList<QByteArray> bestArgs;
+    QList<QByteArray> allowed;
+    for (const Route &route : m_routes) {
+        if (route.segments.size() != segments.size())
+            continue;
+        QList<QByteArray> args;
+        bool matches = true;
+        for (qsizetype i = 0; i < segments.size() && matches; ++i) {
+            if (route.segments[i] == ArgToken)
+                args.append(QByteArray::fromPercentEncoding(segments[i]));
+            else
+                matches = route.segments[i] == segments[i];
+        }
+        if (!matches)
+            continue;
+        if (!allowed.contains(route.method))
+            allowed.append(route.method);
+        if (route.method == method && (!best || route.literalCount > best->literalCount)) {
+            best = &route;
+            bestArgs = std::move(args);
+        }
+    }
+    if (best)
+        return Match{best, bestArgs};
+    if (allowed.isEmpty())
+        throw notFound();
+    throw ApiError(ErrorCode::MethodNotAllowed,
+                   QStringLiteral("Method %1 is not allowed here; allowed: %2")
+                       .arg(QString::fromLatin1(method), QString::fromLatin1(allowed.join(", "))),
+                   {}, {{QByteArrayLiteral("Allow"), allowed.join(", ")}});
+}
+
+} // namespace oxm

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "http/apirequest.h"
+#include "http/httpresponse.h"
+
+#include <QByteArrayList>
+#include <functional>
+
+namespace oxm {
+
+/// Routes a request by its raw (still percent-encoded) path, so that "%2F" inside an ID stays
+/// part of the ID (contract §3), and answers what Qt 6.4's own router cannot: 404/1040 for an
+/// unknown path and 405/1091 (with `Allow`) for a known path with another method.
+///
+/// A pattern is a path below the API root such as "streams/<arg>/streaming"; each "<arg>"
+/// matches one whole segment, handed to the handler percent-decoded in ApiRequest::args. When
+/// several patterns match, the one with the most literal segments wins ("streams/history"
+/// before "streams/<arg>").
+class Router
+{
+public:
+    using Handler = std::function<HttpResponse(ApiRequest &)>;
+
+    struct Route
+    {
+        QByteArray method;
+        QByteArrayList segments;
+        Handler handler;
+        bool authenticated = true;
+        int literalCount = 0;
+    };
+
+    struct Match
+    {
+        const Route *route = nullptr;
+        QList<QByteArray> args;
+    };
+
+    /// `root` is the prefix every API path starts with, e.g. "/oxm/v1".
+    explicit Router(QByteArray root);
+
+    void addRoute(const QByteArray &method, const QByteArray &pattern, Handler handler,
+                  bool authenticated = true);
+
+    /// Matches `encodedPath` (as received, percent-encoded). Throws ApiError NotFound (1040) or
+    /// MethodNotAllowed (1091, with an Allow header).
+    Match match(const QByteArray &method, const QByteArray &encodedPath) const;
+
+private:
+    QByteArray m_root;
+    QList<Route> m_routes;
+};
+
+} // namespace oxm

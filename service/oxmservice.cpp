@@ -1,0 +1,126 @@
+#include "oxmservice.h"
+
+#include "auth/tokenverifier.h"
+#include "core/clock.h"
+#include "domain/apierror.h"
+#include "domain/catalog.h"
+#include "domain/policyservice.h"
+#include "domain/resumepoints.h"
+#include "domain/streamregistry.h"
+#include "domain/watchlist.h"
+#include "http/httpfrontend.h"
+#include "http/requesthandler.h"
+#include "storage/sqlitestore.h"
+
+#include <QTimer>
+#include <stdexcept>
+
+namespace oxm {
+
+OxmService::OxmService(ServiceConfig config, const Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+    if (!clock) {
+        m_ownedClock = std::make_unique<SystemClock>();
+        clock = m_ownedClock.get();
+    }
+    m_clock = clock;
+    if (m_config.jwtSecret.isEmpty())
+        throw std::runtime_error("no JWT secret configured");
+    m_verifier = std::make_unique<TokenVerifier>(m_config.jwtSecret, *m_clock);
+    m_issuer = std::make_unique<TokenIssuer>(m_config.jwtSecret, *m_clock);
+    m_streams = std::make_unique<StreamRegistry>(*m_clock, m_config.streamTimeoutSeconds);
+    m_expiryTimer = new QTimer(this);
+    m_expiryTimer->setInterval(1000);
+    connect(m_expiryTimer, &QTimer::timeout, this, [this] { m_streams->expireStale(); });
+}
+
+OxmService::~OxmService()
+{
+    close();
+}
+
+void OxmService::open()
+{
+    if (m_store)
+        return;
+    auto store = std::make_unique<SqliteStore>(m_config.databasePath);
+    try {
+        store->open();
+    } catch (const StorageError &error) {
+        throw std::runtime_error(QStringLiteral("cannot open the database %1: %2")
+                                     .arg(m_config.databasePath, QString::fromUtf8(error.what()))
+                                     .toStdString());
+    }
+    m_store = std::move(store);
+    m_policies = std::make_unique<PolicyService>(*m_store);
+    m_resumePoints = std::make_unique<ResumePoints>(*m_store, *m_clock);
+    m_watchlist = std::make_unique<Watchlist>(*m_store, *m_clock);
+    m_catalog = std::make_unique<Catalog>(*m_store);
+    m_handler = std::make_unique<RequestHandler>(
+        m_config, RequestHandler::Services{*m_clock, *m_verifier, *m_policies, *m_streams, *m_resumePoints, *m_watchlist});
+    m_frontend = std::make_unique<HttpFrontend>(*m_handler);
+}
+
+quint16 OxmService::startListening()
+{
+    if (!m_store)
+        open();
+    const quint16 port = m_frontend->listen(m_config.listenAddress, m_config.port, m_config.httpThreads);
+    m_expiryTimer->start();
+    Q_EMIT listeningChanged(true, port);
+    return port;
+}
+
+void OxmService::stopListening()
+{
+    if (!m_frontend || !m_frontend->isListening())
+        return;
+    m_frontend->stop();
+    m_expiryTimer->stop();
+    Q_EMIT listeningChanged(false, 0);
+}
+
+void OxmService::close()
+{
+    stopListening();
+    m_frontend.reset();
+    m_handler.reset();
+    m_catalog.reset();
+    m_watchlist.reset();
+    m_resumePoints.reset();
+    m_policies.reset();
+    m_store.reset();
+}
+
+bool OxmService::isListening() const
+{
+    return m_frontend && m_frontend->isListening();
+}
+
+quint16 OxmService::port() const
+{
+    return isListening() ? m_frontend->port() : 0;
+}
+
+namespace {
+template <typename T>
+T &require(const std::unique_ptr<T> &object)
+{
+    if (!object)
+        throw std::logic_error("OxmService: open() the service first");
+    return *object;
+}
+} // namespace
+
+DurableStore &OxmService::store() { return require(m_store); }
+PolicyService &OxmService::policies() { return require(m_policies); }
+StreamRegistry &OxmService::streams() { return *m_streams; }
+ResumePoints &OxmService::resumePoints() { return require(m_resumePoints); }
+Watchlist &OxmService::watchlist() { return require(m_watchlist); }
+Catalog &OxmService::catalog() { return require(m_catalog); }
+const TokenIssuer &OxmService::tokenIssuer() const { return *m_issuer; }
+RequestHandler &OxmService::requestHandler() { return require(m_handler); }
+
+} // namespace oxm

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "domain/types.h"
+
+#include <QHash>
+#include <QStringList>
+#include <optional>
+
+namespace oxm {
+
+/// The durable half of OXM's state: tenants and their policies, resume points, watchlists and
+/// the asset catalog (architecture.md, "ports"). Implemented by SqliteStore (and later by a
+/// PostgreSQL store).
+///
+/// Every method is thread-safe and synchronous. A write method returns only after its
+/// transaction has committed, so a 2xx sent after it survives kill -9 (issue 2). Every method
+/// throws StorageError (domain/apierror.h) on a database fault; nothing is half-written.
+/// Identifiers are compared byte-exact (case-sensitive).
+class DurableStore
+{
+public:
+    virtual ~DurableStore() = default;
+
+    // --- tenants and policies (contract §4) ---
+    /// All registered tenants, sorted.
+    virtual QStringList tenants() = 0;
+    /// The tenant's policy; std::nullopt when the tenant was never registered.
+    virtual std::optional<StreamPolicy> policy(const QString &tenant) = 0;
+    /// Every registered tenant with its policy.
+    virtual QHash<QString, StreamPolicy> allPolicies() = 0;
+    /// Registers a tenant with an all-zero policy. Returns false if it was already registered.
+    virtual bool registerTenant(const QString &tenant) = 0;
+    /// Stores the policy, registering the tenant if needed.
+    virtual void setPolicy(const QString &tenant, const StreamPolicy &policy) = 0;
+
+    // --- resume points (contract §5) ---
+    /// Inserts or replaces the resume point of (tenant, userId, assetId).
+    virtual void saveResumePoint(const ResumePoint &point) = 0;
+    virtual std::optional<ResumePoint> resumePoint(const QString &tenant, const QString &userId,
+                                                   const QString &assetId) = 0;
+    /// Returns false when there was none.
+    virtual bool deleteResumePoint(const QString &tenant, const QString &userId,
+                                   const QString &assetId) = 0;
+    /// The user's resume points, most recently updated first.
+    virtual QList<ResumePoint> history(const QString &tenant, const QString &userId) = 0;
+
+    // --- watchlist (contract §6) ---
+    enum class WatchlistAdd { Added, AlreadyPresent, Full };
+    /// Adds assetId unless present (an existing entry keeps its position). Refuses with Full when
+    /// the user already has maxEntries entries.
+    virtual WatchlistAdd addToWatchlist(const QString &tenant, const QString &userId,
+                                        const QString &assetId, qint64 addedNs, int maxEntries) = 0;
+    /// Returns false when the asset was not in the list.
+    virtual bool removeFromWatchlist(const QString &tenant, const QString &userId,
+                                     const QString &assetId) = 0;
+    /// Asset IDs, newest first (by first addition).
+    virtual QStringList watchlist(const QString &tenant, const QString &userId) = 0;
+
+    // --- asset catalog (contract §7) ---
+    /// Inserts or replaces each asset by id, all in one transaction. Returns how many were stored.
+    virtual int importCatalog(const QList<CatalogAsset> &assets) = 0;
+    /// Metadata of those of `ids` that are in the catalog, keyed by id.
+    virtual QHash<QString, QByteArray> catalogAssets(const QStringList &ids) = 0;
+    /// Assets whose id or metadata contains `search` (case-insensitive; all when empty), ordered
+    /// by id, at most `limit`.
+    virtual QList<CatalogAsset> searchCatalog(const QString &search, int limit) = 0;
+    virtual int catalogSize() = 0;
+};
+
+} // namespace oxm

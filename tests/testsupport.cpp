@@ -1,0 +1,83 @@
+#include "testsupport.h"
+
+#include "auth/tokenverifier.h"
+#include "oxmservice.h"
+
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTimer>
+
+namespace oxm::test {
+
+QByteArray testSecret()
+{
+    return QByteArrayLiteral("oxm-test-secret-0123456789abcdef");
+}
+
+QByteArray Reply::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : headers)
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+Reply request(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &token,
+              const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    thread_local QNetworkAccessManager manager;
+    const QUrl url = QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port) + target, QUrl::StrictMode);
+    QNetworkRequest req(url);
+    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    if (!token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + token);
+    for (const auto &[name, value] : headers)
+        req.setRawHeader(name, value);
+    if (!body.isEmpty())
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = manager.sendCustomRequest(req, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Reply result;
+    if (reply->isFinished()) {
+        result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.body = reply->readAll();
+        result.headers = reply->rawHeaderPairs();
+    }
+    reply->deleteLater();
+    return result;
+}
+
+ServiceFixture::ServiceFixture(int streamTimeoutSeconds)
+{
+    ServiceConfig config;
+    config.port = 0;
+    config.databasePath = m_dir.filePath(QStringLiteral("oxm.sqlite"));
+    config.jwtSecret = testSecret();
+    config.streamTimeoutSeconds = streamTimeoutSeconds;
+    config.httpThreads = 2;
+    m_service = std::make_unique<OxmService>(config, &m_clock);
+    m_service->open();
+    m_port = m_service->startListening();
+}
+
+ServiceFixture::~ServiceFixture()
+{
+    m_service.reset();
+}
+
+QString ServiceFixture::databasePath() const
+{
+    return m_dir.filePath(QStringLiteral("oxm.sqlite"));
+}
+
+QByteArray ServiceFixture::token(const QString &tenant, const QString &user, Principal::Role role,
+                                 const QString &device, qint64 ttlSeconds) const
+{
+    return TokenIssuer(testSecret(), m_clock).issue(tenant, user, role, device, ttlSeconds);
+}
+
+} // namespace oxm::test

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "auth/principal.h"
+#include "core/clock.h"
+#include "core/serviceconfig.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QTemporaryDir>
+#include <memory>
+
+namespace oxm {
+class OxmService;
+}
+
+namespace oxm::test {
+
+/// The HS256 secret every suite signs its tokens with.
+QByteArray testSecret();
+
+/// One HTTP response as the tests see it.
+struct Reply
+{
+    int status = 0;        ///< 0 when the request failed at the network level
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+
+    QByteArray header(const QByteArray &name) const; ///< case-insensitive, empty when absent
+    QJsonDocument json() const { return QJsonDocument::fromJson(body); }
+    QJsonObject object() const { return json().object(); }
+    int errorCode() const { return object().value(QStringLiteral("errorCode")).toInt(-1); }
+};
+
+/// Sends one request with QNetworkAccessManager and waits for the reply (at most 30 s).
+/// `target` is the path and query exactly as they go on the wire, e.g.
+/// "/oxm/v1/streams/a%2Fb/streaming?device=tv". `token` empty → no Authorization header.
+Reply request(quint16 port, const QByteArray &method, const QByteArray &target,
+              const QByteArray &token = {}, const QByteArray &body = {},
+              const QList<QPair<QByteArray, QByteArray>> &headers = {});
+
+/// An OxmService on a free loopback port over a fresh SQLite database in a temporary
+/// directory, driven by a ManualClock.
+class ServiceFixture
+{
+public:
+    explicit ServiceFixture(int streamTimeoutSeconds = 180);
+    ~ServiceFixture();
+
+    OxmService &service() { return *m_service; }
+    ManualClock &clock() { return m_clock; }
+    quint16 port() const { return m_port; }
+    QString databasePath() const;
+
+    /// A token signed with testSecret(), issued at the fixture clock's now.
+    QByteArray token(const QString &tenant, const QString &user,
+                     Principal::Role role = Principal::Role::Subscriber,
+                     const QString &device = {}, qint64 ttlSeconds = 3600) const;
+
+    Reply send(const QByteArray &method, const QByteArray &target, const QByteArray &token = {},
+               const QByteArray &body = {}) const
+    {
+        return request(m_port, method, target, token, body);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    ManualClock m_clock;
+    std::unique_ptr<OxmService> m_service;
+    quint16 m_port = 0;
+};
+
+} // namespace oxm::test
