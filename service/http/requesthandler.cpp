@@ -109,7 +109,9 @@ HttpResponse RequestHandler::dispatch(const QHttpServerRequest &request, ApiRequ
         throw ApiError(ErrorCode::BodyTooLarge,
                        QStringLiteral("The request body is larger than %1 bytes").arg(m_maxBodyBytes));
 
-    const Router::Match match = m_router.match(apiRequest.method, encodedPath);
+    // HEAD is GET without the body (HttpServerAdapter drops it).
+    const QByteArray routeMethod = apiRequest.method == "HEAD" ? QByteArrayLiteral("GET") : apiRequest.method;
+    const Router::Match match = m_router.match(routeMethod, encodedPath);
     if (match.route->authenticated)
         apiRequest.principal = m_verifier.verify(request.value(QByteArrayLiteral("authorization")));
     apiRequest.args = match.args;
