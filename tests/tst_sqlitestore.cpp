@@ -11,6 +11,8 @@
 #include <QMutex>
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QRegularExpression>
+#include <QSemaphore>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -428,6 +430,10 @@ private slots:
         QCOMPARE(found.value(QStringLiteral("y")), y1);
         QVERIFY(store->catalogAssets({}).isEmpty());
         QVERIFY(store->catalogAssets({QStringLiteral("missing")}).isEmpty());
+        QCOMPARE(store->importCatalog({{QStringLiteral("empty"), QByteArray()}}), 1);
+        QCOMPARE(store->catalogAssets({QStringLiteral("empty")}).value(QStringLiteral("empty"),
+                                                                       "absent"),
+                 QByteArray(""));
         store.reset();
         RawDb raw(dbPath());
         QCOMPARE(raw.exec(QStringLiteral("SELECT typeof(metadata) FROM catalog WHERE asset_id = 'y'"))
@@ -765,17 +771,60 @@ private slots:
         QCOMPARE(total, kThreads * kWrites);
     }
 
+    void closeWhileReaderThreadsLive()
+    {
+        // close() closes the read connections of threads that are still running, without Qt
+        // warnings; such a thread gets a fresh connection after a reopen and cleans it up when
+        // it finishes, also after the store is gone.
+        QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+        auto store = openStore();
+        store->registerTenant("acme");
+        QSemaphore opened, closed, triedClosed, reopened, done, finish;
+        QStringList seen;
+        std::unique_ptr<QThread> thread(QThread::create([&] {
+            seen.append(store->tenants().join(QLatin1Char(',')));
+            opened.release();
+            closed.acquire();
+            try {
+                store->tenants();
+                seen.append(QStringLiteral("read after close"));
+            } catch (const StorageError &) {
+                seen.append(QStringLiteral("refused"));
+            }
+            triedClosed.release();
+            reopened.acquire();
+            seen.append(store->tenants().join(QLatin1Char(',')));
+            done.release();
+            finish.acquire();
+        }));
+        thread->start();
+        opened.acquire();
+        QCOMPARE(store->readConnectionCount(), 1);
+        store->close();
+        QCOMPARE(store->readConnectionCount(), 0);
+        closed.release();
+        triedClosed.acquire();
+        store->open();
+        reopened.release();
+        done.acquire();
+        QCOMPARE(store->readConnectionCount(), 1);
+        store.reset(); // closes the live thread's connection
+        finish.release();
+        QVERIFY(thread->wait(10000));
+        QCOMPARE(seen, (QStringList{"acme", "refused", "acme"}));
+    }
+
     void walStaysBoundedUnderOverlappingReaders()
     {
         // Readers that always overlap keep PASSIVE checkpoints from finishing; the writer's
         // TRUNCATE checkpoint above walCheckpointBytes must still bound the -wal file.
         SqliteStore::Options options;
-        options.walCheckpointBytes = 256 * 1024;
+        options.walCheckpointBytes = 128 * 1024;
         auto store = openStore(options);
         std::atomic<bool> stop{false};
         QAtomicInt readErrors;
         std::vector<std::unique_ptr<QThread>> readers;
-        for (int n = 0; n < 3; ++n) {
+        for (int n = 0; n < 2; ++n) {
             readers.emplace_back(QThread::create([&] {
                 try {
                     while (!stop.load())
@@ -788,7 +837,7 @@ private slots:
         }
         const QByteArray blob(2000, 'x');
         qint64 maxWal = 0;
-        for (int i = 0; i < 1500; ++i) {
+        for (int i = 0; i < 800; ++i) {
             store->importCatalog({{QStringLiteral("a%1").arg(i % 300), blob}});
             maxWal = std::max(maxWal, QFileInfo(dbPath() + QStringLiteral("-wal")).size());
         }
@@ -797,7 +846,8 @@ private slots:
             QVERIFY(thread->wait(60000));
         QCOMPARE(readErrors.loadRelaxed(), 0);
         QCOMPARE(store->catalogSize(), 300);
-        // ~1500 commits of >= 2 pages each would be > 12 MB of WAL without the bound
+        // Without the bound: >= 4 MB (SQLite's autocheckpoint never truncates the file), more when
+        // the readers starve it (measured: 5.8 MB here, 8.7 MB with 3 readers and 1500 writes).
         QVERIFY2(maxWal < 1024 * 1024, qPrintable(QString::number(maxWal)));
     }
 

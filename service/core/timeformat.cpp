@@ -14,7 +14,7 @@ qint64 floorDiv(qint64 a, qint64 b)
 QString rfc3339Nanos(qint64 ns)
 {
     const qint64 secs = floorDiv(ns, 1000000000LL);
-    const qint64 frac = ns - secs * 1000000000LL;
+    const qint64 frac = ns % 1000000000LL < 0 ? ns % 1000000000LL + 1000000000LL : ns % 1000000000LL;
     const QDateTime dt = QDateTime::fromSecsSinceEpoch(secs, Qt::UTC);
     return dt.toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss")) + QLatin1Char('.')
         + QStringLiteral("%1").arg(frac, 9, 10, QLatin1Char('0')) + QLatin1Char('Z');

@@ -22,7 +22,8 @@ std::optional<QString> validIdentifier(const QByteArray &utf8)
 {
     if (utf8.isEmpty() || utf8.size() > MaxIdBytes || hasControlCharacter(utf8))
         return std::nullopt;
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    // ConvertInitialBom keeps a leading U+FEFF: IDs are byte-exact (contract §3).
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
     QString id = decoder.decode(utf8);
     if (decoder.hasError())
         return std::nullopt;

@@ -4,12 +4,25 @@
 #include "domain/apierror.h"
 #include "storage/durablestore.h"
 
+#include <QtConcurrent/QtConcurrentRun>
+
 namespace oxm {
 
 ResumePoints::ResumePoints(DurableStore &store, const Clock &clock)
     : m_store(store)
     , m_clock(clock)
 {
+    // Each waiting thread holds one write in the writer's queue; 128 lets a commit batch that
+    // many heartbeats. The threads sleep while they wait and expire when idle.
+    m_writers.setMaxThreadCount(128);
+    m_writers.setExpiryTimeout(30000);
+}
+
+QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &userId, const QString &assetId,
+                                        qint64 progress)
+{
+    const ResumePoint point{tenant, userId, assetId, progress, m_clock.nowNs()};
+    return QtConcurrent::run(&m_writers, [this, point] { m_store.saveResumePoint(point); });
 }
 
 ResumePoint ResumePoints::record(const QString &tenant, const QString &userId, const QString &assetId,

@@ -2,6 +2,8 @@
 
 #include "domain/types.h"
 
+#include <QFuture>
+#include <QThreadPool>
 #include <optional>
 
 namespace oxm {
@@ -23,6 +25,11 @@ public:
 
     /// Stores `progress` (seconds) stamped with the server's time; returns after the commit.
     ResumePoint record(const QString &tenant, const QString &userId, const QString &assetId, qint64 progress);
+    /// Same, stamped now, but returns at once: the future finishes when the write has committed
+    /// (or fails with StorageError). Many writes in flight share one commit (group commit), so
+    /// the HTTP threads keep serving while a batch is written.
+    QFuture<void> recordAsync(const QString &tenant, const QString &userId, const QString &assetId,
+                              qint64 progress);
     /// Throws ApiError NotFound (1040) when there is none.
     ResumePoint get(const QString &tenant, const QString &userId, const QString &assetId);
     /// Throws ApiError NotFound (1040) when there is none.
@@ -33,6 +40,7 @@ public:
 private:
     DurableStore &m_store;
     const Clock &m_clock;
+    QThreadPool m_writers; ///< threads that wait for commits on behalf of deferred responses
 };
 
 } // namespace oxm

@@ -119,6 +119,7 @@ StreamRegistry::HeartbeatResult StreamRegistry::heartbeat(const StreamKey &key, 
                 m_refused1053.fetch_add(1, std::memory_order_relaxed);
                 const qint64 retry = std::max<qint64>(1, (t.untilNs - now + 999999999LL) / 1000000000LL);
                 locker.unlock();
+                emitExpired(expired);
                 Q_EMIT streamRefused(key, ErrorCode::EndedByAdmin);
                 throw ApiError(ErrorCode::EndedByAdmin,
                                QStringLiteral("This stream was ended by an administrator"), {},
@@ -142,6 +143,7 @@ StreamRegistry::HeartbeatResult StreamRegistry::heartbeat(const StreamKey &key, 
             if (user.streams.isEmpty() && user.endedByAdmin.isEmpty())
                 shard.users.remove(uk);
             locker.unlock();
+            emitExpired(expired);
             refuse(code, limit, active, current, now, key);
         };
 
@@ -153,11 +155,15 @@ StreamRegistry::HeartbeatResult StreamRegistry::heartbeat(const StreamKey &key, 
             if (onAsset >= policy.maxPerAsset)
                 refuseLocked(ErrorCode::MaxPerAsset, policy.maxPerAsset, int(onAsset));
         }
-        if (policy.maxDevices > 0) {
+        // A device that is already streaming (even a stream this heartbeat replaces) adds no
+        // device; otherwise the distinct devices that remain are counted.
+        const bool knownDevice = std::any_of(user.streams.cbegin(), user.streams.cend(),
+                                             [&](const ActiveStream &s) { return s.key.device == key.device; });
+        if (policy.maxDevices > 0 && !knownDevice) {
             QSet<QString> devices;
             for (const ActiveStream &s : std::as_const(remaining))
                 devices.insert(s.key.device);
-            if (!devices.contains(key.device) && devices.size() >= policy.maxDevices)
+            if (devices.size() >= policy.maxDevices)
                 refuseLocked(ErrorCode::MaxDevices, policy.maxDevices, int(devices.size()));
         }
 

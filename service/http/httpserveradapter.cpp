@@ -4,6 +4,8 @@
 
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QPointer>
+#include <QTcpSocket>
 
 namespace oxm {
 
@@ -13,19 +15,35 @@ HttpServerAdapter::HttpServerAdapter(RequestHandler &handler, QObject *parent)
 {
 }
 
-bool HttpServerAdapter::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+namespace {
+void writeResponse(QHttpServerResponder &responder, const HttpResponse &response, bool head)
 {
-    const HttpResponse response = m_handler.handle(request);
-    QHttpServerResponder responder = makeResponder(request, socket);
     responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(response.status));
     for (const auto &[name, value] : response.headers)
         responder.writeHeader(name, value);
     if (response.status != 204)
         responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size()));
-    if (request.method() == QHttpServerRequest::Method::Head)
-        responder.writeBody(QByteArray());
-    else
-        responder.writeBody(response.body);
+    responder.writeBody(head ? QByteArray() : response.body);
+}
+} // namespace
+
+bool HttpServerAdapter::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const HttpResponse response = m_handler.handle(request);
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
+    if (!response.isDeferred()) {
+        QHttpServerResponder responder = makeResponder(request, socket);
+        writeResponse(responder, response, head);
+        return true;
+    }
+    // Answer later, on this thread. Qt 6.4 crashes when a responder writes to a socket that is
+    // gone (qt64-notes.md), so the answer is dropped if the client has disconnected meanwhile.
+    auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
+    const QPointer<QTcpSocket> guard(socket);
+    response.deferred->then(this, [responder, guard, head](const HttpResponse &ready) {
+        if (guard && guard->state() == QAbstractSocket::ConnectedState)
+            writeResponse(*responder, ready, head);
+    });
     return true;
 }
 

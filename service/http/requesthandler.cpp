@@ -36,7 +36,7 @@ QByteArray methodName(QHttpServerRequest::Method method)
 
 std::optional<QString> decodeUtf8(const QByteArray &bytes)
 {
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
     QString text = decoder.decode(bytes);
     if (decoder.hasError())
         return std::nullopt;
@@ -143,11 +143,30 @@ HttpResponse RequestHandler::handle(const QHttpServerRequest &request)
         response = ErrorMapper::internalError(apiRequest.requestId);
     }
 
-    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, response.status,
-                          timer.nsecsElapsed() / 1e6};
+    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, response.status, 0};
+    if (!response.isDeferred()) {
+        logCompleted(entry, timer);
+        return response;
+    }
+    const QString requestId = apiRequest.requestId;
+    QFuture<HttpResponse> mapped =
+        response.deferred
+            ->onFailed([requestId](const ApiError &error) { return ErrorMapper::toResponse(error, requestId); })
+            .onFailed([requestId](const StorageError &error) { return ErrorMapper::toResponse(error, requestId); })
+            .onFailed([requestId] { return ErrorMapper::internalError(requestId); })
+            .then(QtFuture::Launch::Sync, [this, entry, timer](HttpResponse ready) mutable {
+                entry.status = ready.status;
+                logCompleted(entry, timer);
+                return ready;
+            });
+    return HttpResponse::later(std::move(mapped));
+}
+
+void RequestHandler::logCompleted(RequestLogEntry &entry, const QElapsedTimer &timer)
+{
+    entry.latencyMs = timer.nsecsElapsed() / 1e6;
     qCDebug(lcAccess).noquote() << entry.method << entry.path << entry.status << entry.latencyMs << "ms";
     Q_EMIT requestCompleted(entry);
-    return response;
 }
 
 } // namespace oxm

@@ -5,6 +5,7 @@
 #include "http/controllers/watchlistcontroller.h"
 #include "http/router.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 
 class QHttpServerRequest;
@@ -55,6 +56,7 @@ Q_SIGNALS:
     void requestCompleted(const oxm::RequestLogEntry &entry);
 
 private:
+    void logCompleted(RequestLogEntry &entry, const QElapsedTimer &timer);
     HttpResponse dispatch(const QHttpServerRequest &request, ApiRequest &apiRequest);
 
     const Clock &m_clock;

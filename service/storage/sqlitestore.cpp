@@ -14,9 +14,10 @@
 #include <QSqlQuery>
 #include <QThread>
 #include <QVariant>
-#include <QWaitCondition>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <deque>
 #include <exception>
 #include <vector>
@@ -85,6 +86,13 @@ StorageError notOpen(const QString &path)
 
 std::atomic<quint64> g_instances{0};
 
+/// The file the connections open: absolute, so a later change of the working directory does not
+/// move the database (or the -wal file the writer watches).
+QString absoluteFile(const QString &path)
+{
+    return path.isEmpty() ? path : QFileInfo(path).absoluteFilePath();
+}
+
 } // namespace
 
 // ------------------------------------------------------------------------------------------------
@@ -95,7 +103,7 @@ struct SqliteStore::WriteJob
     const std::function<void(QSqlDatabase &)> *fn = nullptr;
     std::exception_ptr error;
     bool done = false;          // guarded by Writer::mutex
-    QWaitCondition doneChanged; // waited on with Writer::mutex
+    std::condition_variable doneChanged; // waited on with Writer::mutex
 };
 
 struct SqliteStore::Writer
@@ -113,9 +121,9 @@ struct SqliteStore::Writer
     const QString connectionName;
     QReadWriteLock *const gate; ///< held for reading by every read of this store
 
-    QMutex mutex;
-    QWaitCondition wake;         // the writer waits for jobs / stop
-    QWaitCondition stateChanged; // open() waits for Running / Failed
+    std::mutex mutex;
+    std::condition_variable wake;         // the writer waits for jobs / stop
+    std::condition_variable stateChanged; // open() waits for Running / Failed
     State state = State::Starting;
     std::exception_ptr startError;
     bool stopping = false;
@@ -135,16 +143,16 @@ struct SqliteStore::Writer
             } catch (...) {
                 db = QSqlDatabase();
                 QSqlDatabase::removeDatabase(connectionName);
-                QMutexLocker lock(&mutex);
+                std::lock_guard lock(mutex);
                 startError = std::current_exception();
                 state = State::Failed;
-                stateChanged.wakeAll();
+                stateChanged.notify_all();
                 return;
             }
             {
-                QMutexLocker lock(&mutex);
+                std::lock_guard lock(mutex);
                 state = State::Running;
-                stateChanged.wakeAll();
+                stateChanged.notify_all();
             }
             loop(db);
             if (dirty)
@@ -194,17 +202,18 @@ struct SqliteStore::Writer
         for (;;) {
             batch.clear();
             {
-                QMutexLocker lock(&mutex);
+                std::unique_lock lock(mutex);
                 while (queue.empty() && !stopping) {
                     if (dirty && options.idleCheckpointMs > 0) {
-                        if (!wake.wait(&mutex, QDeadlineTimer(options.idleCheckpointMs))
+                        if (wake.wait_for(lock, std::chrono::milliseconds(options.idleCheckpointMs))
+                                == std::cv_status::timeout
                             && queue.empty() && !stopping) {
                             lock.unlock();
                             checkpoint(db);
-                            lock.relock();
+                            lock.lock();
                         }
                     } else {
-                        wake.wait(&mutex);
+                        wake.wait(lock);
                     }
                 }
                 if (queue.empty())
@@ -215,10 +224,12 @@ struct SqliteStore::Writer
             }
             runBatch(db, batch);
             {
-                QMutexLocker lock(&mutex);
+                // Notified under the lock: a caller cannot see done and destroy its job (and the
+                // condition variable in it) before we are through with it.
+                std::lock_guard lock(mutex);
                 for (WriteJob *job : batch) {
                     job->done = true;
-                    job->doneChanged.wakeOne();
+                    job->doneChanged.notify_one();
                 }
             }
             // Bound the WAL even when readers always overlap (PASSIVE checkpoints then never
@@ -326,7 +337,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
     const QString prefix;
 
     QReadWriteLock gate; ///< reads lock it shared; the writer's checkpoint exclusively
-    mutable QMutex mutex;
+    mutable std::mutex mutex;
     bool open = false;
     quint64 counter = 0;
     QHash<QThread *, Entry> byThread;
@@ -336,7 +347,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
         QThread *const thread = QThread::currentThread();
         QString name;
         {
-            QMutexLocker lock(&mutex);
+            std::lock_guard lock(mutex);
             if (!open)
                 throw notOpen(path);
             const auto it = byThread.constFind(thread);
@@ -353,7 +364,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
         }
 
         {
-            QMutexLocker lock(&mutex);
+            std::lock_guard lock(mutex);
             name = QStringLiteral("%1-r%2").arg(prefix).arg(++counter);
         }
         {
@@ -391,7 +402,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
             },
             Qt::DirectConnection);
         {
-            QMutexLocker lock(&mutex);
+            std::lock_guard lock(mutex);
             if (open) {
                 byThread.insert(thread, entry);
                 entry = Entry();
@@ -410,7 +421,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
     {
         Entry entry;
         {
-            QMutexLocker lock(&mutex);
+            std::lock_guard lock(mutex);
             const auto it = byThread.find(thread);
             if (it == byThread.end())
                 return;
@@ -423,7 +434,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
 
     void setOpen(bool value)
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         open = value;
     }
 
@@ -433,7 +444,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
     {
         QHash<QThread *, Entry> entries;
         {
-            QMutexLocker lock(&mutex);
+            std::lock_guard lock(mutex);
             open = false;
             entries.swap(byThread);
         }
@@ -445,7 +456,7 @@ struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
 
     int count() const
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         return int(byThread.size());
     }
 };
@@ -458,7 +469,7 @@ SqliteStore::SqliteStore(const QString &path, const Options &options)
     : m_path(path)
     , m_options(options)
     , m_connectionPrefix(QStringLiteral("oxm-sqlite-%1").arg(++g_instances))
-    , m_readers(std::make_shared<Readers>(path, options, m_connectionPrefix))
+    , m_readers(std::make_shared<Readers>(absoluteFile(path), options, m_connectionPrefix))
 {
 }
 
@@ -469,7 +480,7 @@ SqliteStore::~SqliteStore()
 
 void SqliteStore::open()
 {
-    QMutexLocker lifecycle(&m_lifecycle);
+    std::lock_guard lifecycle(m_lifecycle);
     if (m_writer)
         return;
 
@@ -486,16 +497,15 @@ void SqliteStore::open()
         throw StorageError(QStringLiteral("cannot create the directory %1 for database %2")
                                .arg(dir, m_path));
 
-    auto writer = std::make_unique<Writer>(m_path, m_options, m_connectionPrefix + sql("-w"),
-                                           &m_readers->gate);
+    auto writer = std::make_unique<Writer>(info.absoluteFilePath(), m_options,
+                                           m_connectionPrefix + sql("-w"), &m_readers->gate);
     Writer *const w = writer.get();
     writer->thread.reset(QThread::create([w] { w->main(); }));
     writer->thread->setObjectName(QStringLiteral("oxm-sqlite-writer"));
     writer->thread->start();
     {
-        QMutexLocker lock(&w->mutex);
-        while (w->state == Writer::State::Starting)
-            w->stateChanged.wait(&w->mutex);
+        std::unique_lock lock(w->mutex);
+        w->stateChanged.wait(lock, [w] { return w->state != Writer::State::Starting; });
     }
     if (w->state == Writer::State::Failed) {
         w->thread->wait();
@@ -507,14 +517,14 @@ void SqliteStore::open()
 
 void SqliteStore::close()
 {
-    QMutexLocker lifecycle(&m_lifecycle);
+    std::lock_guard lifecycle(m_lifecycle);
     m_readers->closeAll();
     if (!m_writer)
         return;
     {
-        QMutexLocker lock(&m_writer->mutex);
+        std::lock_guard lock(m_writer->mutex);
         m_writer->stopping = true;
-        m_writer->wake.wakeAll();
+        m_writer->wake.notify_all();
     }
     m_writer->thread->wait();
     m_writer.reset();
@@ -522,7 +532,7 @@ void SqliteStore::close()
 
 bool SqliteStore::isOpen() const
 {
-    QMutexLocker lifecycle(&m_lifecycle);
+    std::lock_guard lifecycle(m_lifecycle);
     return m_writer != nullptr;
 }
 
@@ -546,13 +556,12 @@ void SqliteStore::write(const std::function<void(QSqlDatabase &)> &fn)
         throw notOpen(m_path);
     WriteJob job;
     job.fn = &fn;
-    QMutexLocker lock(&w->mutex);
+    std::unique_lock lock(w->mutex);
     if (w->stopping || w->state != Writer::State::Running)
         throw notOpen(m_path);
     w->queue.push_back(&job);
-    w->wake.wakeOne();
-    while (!job.done)
-        job.doneChanged.wait(&w->mutex);
+    w->wake.notify_one();
+    job.doneChanged.wait(lock, [&job] { return job.done; });
     lock.unlock();
     if (job.error)
         std::rethrow_exception(job.error);

@@ -2,10 +2,10 @@
 
 #include "storage/durablestore.h"
 
-#include <QMutex>
 #include <QString>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 class QSqlDatabase;
 class QThread;
@@ -111,7 +111,7 @@ private:
     const Options m_options;
     const QString m_connectionPrefix;
 
-    mutable QMutex m_lifecycle; ///< serializes open()/close()
+    mutable std::mutex m_lifecycle; ///< serializes open()/close()
     std::unique_ptr<Writer> m_writer;
     std::shared_ptr<Readers> m_readers;
 };

@@ -20,6 +20,12 @@ QHostAddress plainAddress(const QHostAddress &address)
     return isV4 ? QHostAddress(v4) : address;
 }
 
+/// 204 once `commit` has finished; its failure propagates to the error mapping.
+HttpResponse afterCommit(QFuture<void> commit)
+{
+    return HttpResponse::later(commit.then(QtFuture::Launch::Sync, [] { return HttpResponse::noContent(); }));
+}
+
 bool isTrusted(const QList<QHostAddress> &trusted, const QHostAddress &address)
 {
     const QHostAddress plain = plainAddress(address);
@@ -84,7 +90,7 @@ HttpResponse StreamsController::streamingAction(ApiRequest &request)
     const StreamKey key{caller.tenant, caller.userId, asset, device.id};
     m_registry.heartbeat(key, device.explicitDevice, m_policies.effectivePolicy(caller.tenant), progress.value_or(-1));
     if (progress)
-        m_resumePoints.record(caller.tenant, caller.userId, asset, *progress);
+        return afterCommit(m_resumePoints.recordAsync(caller.tenant, caller.userId, asset, *progress));
     return HttpResponse::noContent();
 }
 
@@ -97,7 +103,7 @@ HttpResponse StreamsController::stoppedAction(ApiRequest &request)
     const Principal &caller = request.principal;
     m_registry.stop(StreamKey{caller.tenant, caller.userId, asset, device.id});
     if (progress)
-        m_resumePoints.record(caller.tenant, caller.userId, asset, *progress);
+        return afterCommit(m_resumePoints.recordAsync(caller.tenant, caller.userId, asset, *progress));
     return HttpResponse::noContent();
 }
 
