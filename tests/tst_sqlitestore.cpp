@@ -190,14 +190,19 @@ private slots:
         const QString t = QStringLiteral("t"), u = QStringLiteral("u"), a = QStringLiteral("a");
         QCOMPARE(store->resumePoint(t, u, a).has_value(), false);
         store->saveResumePoint(point(t, u, a, 10, 1000));
-        store->saveResumePoint(point(t, u, a, 2147483647, 500)); // replaces, even if older
-        const auto read = store->resumePoint(t, u, a);
+        store->saveResumePoint(point(t, u, a, 2147483647, 1500)); // later receive time: replaces
+        auto read = store->resumePoint(t, u, a);
         QVERIFY(read.has_value());
         QCOMPARE(read->tenant, t);
         QCOMPARE(read->userId, u);
         QCOMPARE(read->assetId, a);
         QCOMPARE(read->progress, 2147483647);
-        QCOMPARE(read->updatedNs, 500);
+        QCOMPARE(read->updatedNs, 1500);
+        // A write received earlier that commits later (out of order) does not win.
+        store->saveResumePoint(point(t, u, a, 7, 1200));
+        read = store->resumePoint(t, u, a);
+        QCOMPARE(read->progress, 2147483647);
+        QCOMPARE(read->updatedNs, 1500);
         QCOMPARE(store->history(t, u).size(), 1);
     }
 

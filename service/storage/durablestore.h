@@ -34,7 +34,8 @@ public:
     virtual void setPolicy(const QString &tenant, const StreamPolicy &policy) = 0;
 
     // --- resume points (contract §5) ---
-    /// Inserts or replaces the resume point of (tenant, userId, assetId).
+    /// Inserts or replaces the resume point of (tenant, userId, assetId), unless the stored one
+    /// has a later updatedNs (concurrent writes may commit out of order; the latest wins).
     virtual void saveResumePoint(const ResumePoint &point) = 0;
     virtual std::optional<ResumePoint> resumePoint(const QString &tenant, const QString &userId,
                                                    const QString &assetId) = 0;

@@ -652,7 +652,9 @@ void SqliteStore::saveResumePoint(const ResumePoint &point)
         run(db,
             sql("INSERT INTO resume_points (tenant, user_id, asset_id, progress, updated_ns)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, user_id, asset_id) DO UPDATE SET"
-                " progress = excluded.progress, updated_ns = excluded.updated_ns"),
+                " progress = excluded.progress, updated_ns = excluded.updated_ns"
+                // Writes in flight may commit out of order: the latest receive time wins.
+                " WHERE excluded.updated_ns >= resume_points.updated_ns"),
             {point.tenant, point.userId, point.assetId, point.progress, point.updatedNs},
             sql("saving a resume point"));
     });
