@@ -123,7 +123,13 @@ int main(int argc, char *argv[])
         if (!positional.isEmpty())
             return adminCommand(positional, config);
 
+        // Watch SIGTERM/SIGINT before serving, so a signal at any point ends in a clean exit.
+        UnixSignalWatcher signalWatcher;
         OxmService service(config);
+        QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &app, [&service] {
+            service.stopListening();
+            QCoreApplication::quit();
+        });
         service.open();
         const quint16 port = service.startListening();
         QTextStream(stdout) << "oxm-server listening on http://"
@@ -131,11 +137,6 @@ int main(int argc, char *argv[])
                                     ? QLatin1Char('[') + config.listenAddress.toString() + QLatin1Char(']')
                                     : config.listenAddress.toString())
                             << ':' << port << "/oxm/v1 (database " << config.databasePath << ")" << Qt::endl;
-        UnixSignalWatcher signalWatcher;
-        QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &app, [&service] {
-            service.stopListening();
-            QCoreApplication::quit();
-        });
         return app.exec();
     } catch (const std::exception &error) {
         return failWith(QString::fromUtf8(error.what()), 1);
