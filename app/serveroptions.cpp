@@ -19,7 +19,8 @@ namespace {
 
 void ServerOptions::addTo(QCommandLineParser &parser)
 {
-    parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy});
+    parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
+                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections});
 }
 
 QString ServerOptions::defaultDatabasePath()
@@ -112,6 +113,19 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
         if (!ok || config.httpThreads < 1 || config.httpThreads > 64)
             fail(QStringLiteral("--threads wants a number from 1 to 64"));
     }
+    const auto number = [&parser](const QCommandLineOption &option, qint64 min, qint64 max, qint64 fallback) {
+        if (!parser.isSet(option))
+            return fallback;
+        bool ok = false;
+        const qint64 value = parser.value(option).toLongLong(&ok);
+        if (!ok || value < min || value > max)
+            fail(QStringLiteral("--%1 wants a whole number from %2 to %3").arg(option.names().constFirst()).arg(min).arg(max));
+        return value;
+    };
+    config.maxBodyBytes = number(m_maxBodyBytes, 0, qint64(1) << 40, config.maxBodyBytes);
+    config.idleTimeoutMs = int(number(m_idleTimeout, 1, 86400, config.idleTimeoutMs / 1000) * 1000);
+    config.headerTimeoutMs = int(number(m_headerTimeout, 1, 3600, config.headerTimeoutMs / 1000) * 1000);
+    config.maxConnections = int(number(m_maxConnections, 1, 1000000, config.maxConnections));
     for (const QString &proxy : parser.values(m_trustedProxy)) {
         QHostAddress address(proxy);
         if (address.isNull())

@@ -10,7 +10,8 @@ namespace oxm {
 /// The command line of contract §8, shared by oxm-server and oxm-admin:
 /// `--listen HOST:PORT`, `--database URL`, `--jwt-secret-file PATH` (else OXM_JWT_SECRET, else a
 /// secret generated once beside the database), `--stream-timeout SECONDS`, plus `--threads N`
-/// and `--trusted-proxy ADDR` (repeatable).
+/// and `--trusted-proxy ADDR` (repeatable), and the front door's limits: `--max-body-bytes N`,
+/// `--idle-timeout SECONDS`, `--header-timeout SECONDS`, `--max-connections N`.
 class ServerOptions
 {
 public:
@@ -48,6 +49,18 @@ private:
     QCommandLineOption m_trustedProxy{QStringLiteral("trusted-proxy"),
                                       QStringLiteral("Proxy address whose X-Forwarded-For is honoured (repeatable)."),
                                       QStringLiteral("ADDR")};
+    QCommandLineOption m_maxBodyBytes{QStringLiteral("max-body-bytes"),
+                                      QStringLiteral("Largest request body accepted, in bytes (default 1048576)."),
+                                      QStringLiteral("N")};
+    QCommandLineOption m_idleTimeout{QStringLiteral("idle-timeout"),
+                                     QStringLiteral("Seconds before a connection without a request in progress is closed (default 30)."),
+                                     QStringLiteral("SECONDS")};
+    QCommandLineOption m_headerTimeout{QStringLiteral("header-timeout"),
+                                       QStringLiteral("Seconds a client may take to send a request's headers (default 10)."),
+                                       QStringLiteral("SECONDS")};
+    QCommandLineOption m_maxConnections{QStringLiteral("max-connections"),
+                                        QStringLiteral("Open connections served at once; more are refused with 503 (default 1000)."),
+                                        QStringLiteral("N")};
 };
 
 } // namespace oxm

@@ -60,7 +60,7 @@ void OxmService::open()
     m_catalog = std::make_unique<Catalog>(*m_store);
     m_handler = std::make_unique<RequestHandler>(
         m_config, RequestHandler::Services{*m_clock, *m_verifier, *m_policies, *m_streams, *m_resumePoints, *m_watchlist});
-    m_frontend = std::make_unique<HttpFrontend>(*m_handler);
+    m_frontend = std::make_unique<HttpFrontend>(*m_handler, m_config);
 }
 
 quint16 OxmService::startListening()

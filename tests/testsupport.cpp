@@ -52,6 +52,11 @@ Reply request(quint16 port, const QByteArray &method, const QByteArray &target, 
 }
 
 ServiceFixture::ServiceFixture(int streamTimeoutSeconds)
+    : ServiceFixture(std::function<void(ServiceConfig &)>(), streamTimeoutSeconds)
+{
+}
+
+ServiceFixture::ServiceFixture(const std::function<void(ServiceConfig &)> &tweak, int streamTimeoutSeconds)
 {
     ServiceConfig config;
     config.port = 0;
@@ -59,6 +64,8 @@ ServiceFixture::ServiceFixture(int streamTimeoutSeconds)
     config.jwtSecret = testSecret();
     config.streamTimeoutSeconds = streamTimeoutSeconds;
     config.httpThreads = 2;
+    if (tweak)
+        tweak(config);
     m_service = std::make_unique<OxmService>(config, &m_clock);
     m_service->open();
     m_port = m_service->startListening();

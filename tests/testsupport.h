@@ -12,6 +12,7 @@
 #include <QPair>
 #include <QString>
 #include <QTemporaryDir>
+#include <functional>
 #include <memory>
 
 namespace oxm {
@@ -49,6 +50,9 @@ class ServiceFixture
 {
 public:
     explicit ServiceFixture(int streamTimeoutSeconds = 180);
+    /// As above, with `tweak` applied to the configuration before the service starts
+    /// (e.g. short front door timeouts).
+    explicit ServiceFixture(const std::function<void(ServiceConfig &)> &tweak, int streamTimeoutSeconds = 180);
     ~ServiceFixture();
 
     OxmService &service() { return *m_service; }

@@ -17,7 +17,14 @@ struct ServiceConfig
     QByteArray jwtSecret;             ///< HS256 key (--jwt-secret-file / OXM_JWT_SECRET / generated)
     int streamTimeoutSeconds = 180;   ///< --stream-timeout (contract §5)
     int httpThreads = 2;              ///< QHttpServer instances sharing the listening socket
-    qint64 maxBodyBytes = 1048576;    ///< larger bodies get 413/1090 (contract §2)
+    qint64 maxBodyBytes = 1048576;    ///< --max-body-bytes: larger bodies get 413/1090 (contract §2)
+    // The front door (ConnectionGuard; docs/api.md, "Front door limits").
+    int maxRequestLineBytes = 8192;   ///< longer request targets get 414/1100
+    int maxHeaderBytes = 16384;       ///< larger header blocks get 431/1100
+    int maxHeaderCount = 100;         ///< more header lines get 431/1100
+    int idleTimeoutMs = 30000;        ///< --idle-timeout: connection without a request in progress
+    int headerTimeoutMs = 10000;      ///< --header-timeout: first byte of a request to end of headers
+    int maxConnections = 1000;        ///< --max-connections: open connections per process
     QList<QHostAddress> trustedProxies; ///< peers whose X-Forwarded-For is honoured (contract §5)
 };
 

@@ -1,5 +1,7 @@
 #include "httpfrontend.h"
 
+#include "core/serviceconfig.h"
+#include "http/guardedtcpserver.h"
 #include "http/httpserveradapter.h"
 
 #include <QTcpServer>
@@ -12,6 +14,13 @@ namespace oxm {
 HttpFrontend::HttpFrontend(RequestHandler &handler, QObject *parent)
     : QObject(parent)
     , m_handler(handler)
+{
+}
+
+HttpFrontend::HttpFrontend(RequestHandler &handler, const ServiceConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_handler(handler)
+    , m_limits(FrontDoorLimits::from(config))
 {
 }
 
@@ -42,7 +51,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, int thre
         worker.thread->start();
         bool bound = false;
         QMetaObject::invokeMethod(worker.context, [&, fd, context = worker.context] {
-            auto *tcp = new QTcpServer;
+            auto *tcp = new GuardedTcpServer(m_limits, m_openConnections);
             if (!tcp->setSocketDescriptor(fd)) {
                 ::close(fd);
                 delete tcp;

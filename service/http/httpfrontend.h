@@ -1,25 +1,35 @@
 #pragma once
 
+#include "http/connectionguard.h"
+
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
+#include <atomic>
+#include <memory>
 
 class QThread;
 
 namespace oxm {
 
 class RequestHandler;
+struct ServiceConfig;
 
 /// Serves the API from several threads, each with its own HttpServerAdapter, all accepting from
 /// one listening socket (qt64-notes.md): the GUI thread never serves requests, and a request
-/// waiting for its commit does not hold up the others.
+/// waiting for its commit does not hold up the others. Every connection passes the front door
+/// first (GuardedTcpServer, ConnectionGuard): size limits, strict framing, timeouts and a cap on
+/// open connections shared by all the threads.
 class HttpFrontend final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 
 public:
+    /// With the default front door limits (FrontDoorLimits).
     explicit HttpFrontend(RequestHandler &handler, QObject *parent = nullptr);
+    /// With the front door limits of `config`.
+    HttpFrontend(RequestHandler &handler, const ServiceConfig &config, QObject *parent = nullptr);
     ~HttpFrontend() override;
 
     /// Listens on address:port (port 0 picks a free one) with `threads` server threads.
@@ -31,6 +41,8 @@ public:
 
     bool isListening() const { return !m_workers.isEmpty(); }
     quint16 port() const { return m_port; }
+    /// Connections open now, over all threads.
+    int openConnections() const { return m_openConnections->load(); }
 
 private:
     struct Worker
@@ -40,6 +52,8 @@ private:
     };
 
     RequestHandler &m_handler;
+    FrontDoorLimits m_limits;
+    std::shared_ptr<std::atomic<int>> m_openConnections = std::make_shared<std::atomic<int>>(0);
     QList<Worker> m_workers;
     quint16 m_port = 0;
 };

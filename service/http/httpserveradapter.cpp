@@ -1,5 +1,6 @@
 #include "httpserveradapter.h"
 
+#include "http/connectionguard.h"
 #include "http/requesthandler.h"
 
 #include <QHttpServerRequest>
@@ -19,10 +20,8 @@ namespace {
 void writeResponse(QHttpServerResponder &responder, const HttpResponse &response, bool head)
 {
     responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(response.status));
-    for (const auto &[name, value] : response.headers)
+    for (const auto &[name, value] : wireHeaders(response))
         responder.writeHeader(name, value);
-    if (response.status != 204)
-        responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size()));
     responder.writeBody(head ? QByteArray() : response.body);
 }
 } // namespace

@@ -1,0 +1,388 @@
+#include "connectionguard.h"
+
+#include "core/serviceconfig.h"
+#include "http/errormapper.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+#include <climits>
+#include <cstring>
+#include <sys/socket.h>
+
+Q_LOGGING_CATEGORY(lcGuard, "oxm.http.guard", QtInfoMsg)
+
+namespace oxm {
+
+FrontDoorLimits FrontDoorLimits::from(const ServiceConfig &config)
+{
+    FrontDoorLimits limits;
+    limits.maxBodyBytes = config.maxBodyBytes;
+    limits.maxRequestLineBytes = config.maxRequestLineBytes;
+    limits.maxHeaderBytes = config.maxHeaderBytes;
+    limits.maxHeaderCount = config.maxHeaderCount;
+    limits.idleTimeoutMs = config.idleTimeoutMs;
+    limits.headerTimeoutMs = config.headerTimeoutMs;
+    limits.maxConnections = config.maxConnections;
+    return limits;
+}
+
+QList<QPair<QByteArray, QByteArray>> wireHeaders(const HttpResponse &response)
+{
+    QList<QPair<QByteArray, QByteArray>> headers = response.headers;
+    if (response.status != 204)
+        headers.append({QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size())});
+    return headers;
+}
+
+QByteArray serializeResponse(const HttpResponse &response, const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
+{
+    QByteArray bytes = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+        + http_status_str(static_cast<http_status>(response.status)) + "\r\n";
+    const auto append = [&bytes](const QList<QPair<QByteArray, QByteArray>> &headers) {
+        for (const auto &[name, value] : headers)
+            bytes += name + ": " + value + "\r\n";
+    };
+    append(wireHeaders(response));
+    append(extraHeaders);
+    bytes += "\r\n";
+    bytes += response.body;
+    return bytes;
+}
+
+qint64 GuardedSocket::writeData(const char *data, qint64 size)
+{
+    if (writeObserver)
+        writeObserver(data, size);
+    return QTcpSocket::writeData(data, size);
+}
+
+namespace {
+ConnectionGuard *guardOf(http_parser *parser)
+{
+    return static_cast<ConnectionGuard *>(parser->data);
+}
+} // namespace
+
+const http_parser_settings &ConnectionGuard::settings()
+{
+    static const http_parser_settings s = [] {
+        http_parser_settings v;
+        http_parser_settings_init(&v);
+        v.on_message_begin = &ConnectionGuard::onMessageBegin;
+        v.on_url = &ConnectionGuard::onUrl;
+        v.on_header_field = &ConnectionGuard::onHeaderField;
+        v.on_header_value = &ConnectionGuard::onHeaderValue;
+        v.on_headers_complete = &ConnectionGuard::onHeadersComplete;
+        v.on_body = &ConnectionGuard::onBody;
+        v.on_message_complete = &ConnectionGuard::onMessageComplete;
+        return v;
+    }();
+    return s;
+}
+
+ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits,
+                                 std::shared_ptr<std::atomic<int>> openConnections)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_limits(limits)
+    , m_openConnections(std::move(openConnections))
+{
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+    for (QTimer *timer : {&m_idleTimer, &m_headerTimer, &m_lingerTimer})
+        timer->setSingleShot(true);
+    m_idleTimer.setInterval(m_limits.idleTimeoutMs);
+    m_headerTimer.setInterval(m_limits.headerTimeoutMs);
+    m_lingerTimer.setInterval(m_limits.lingerMs);
+    // Connected before QHttpServer connects its own slot (GuardedTcpServer), so this runs first.
+    connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::onBytesWritten);
+    // Counts final responses (not 100 Continue). QHttpServerResponder 6.4 writes "HTTP/1.1 "
+    // and the status code as separate pieces, serializeResponse() the whole status line in one;
+    // a JSON body never starts like a status line.
+    socket->writeObserver = [this](const char *data, qint64 size) {
+        static constexpr char kPrefix[] = "HTTP/1.1 ";
+        static constexpr qint64 kPrefixSize = sizeof(kPrefix) - 1;
+        if (m_statusPending) {
+            m_statusPending = false;
+            if (size > 0 && data[0] != '1')
+                ++m_responsesWritten;
+        } else if (size >= kPrefixSize && std::memcmp(data, kPrefix, kPrefixSize) == 0) {
+            if (size == kPrefixSize)
+                m_statusPending = true;
+            else if (data[kPrefixSize] != '1')
+                ++m_responsesWritten;
+        }
+    };
+    connect(socket, &QAbstractSocket::disconnected, this, [this] {
+        m_idleTimer.stop();
+        m_headerTimer.stop();
+        m_lingerTimer.stop();
+    });
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        // Closing: the response to a `Connection: close` request never came.
+        if (m_socket && (m_state == State::Idle || m_state == State::Body || m_state == State::Closing)) {
+            qCDebug(lcGuard) << "closing an idle connection";
+            m_socket->abort();
+        }
+    });
+    connect(&m_headerTimer, &QTimer::timeout, this, [this] {
+        if (m_socket && m_state == State::Headers) {
+            qCDebug(lcGuard) << "closing a connection whose headers are too slow";
+            m_socket->abort();
+        }
+    });
+    connect(&m_lingerTimer, &QTimer::timeout, this, [this] {
+        if (m_socket)
+            m_socket->abort();
+    });
+    m_idleTimer.start();
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    if (m_openConnections)
+        m_openConnections->fetch_sub(1);
+}
+
+void ConnectionGuard::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    if (m_state == State::Refused || m_state == State::Closing) {
+        m_socket->readAll(); // no further requests on this connection
+        return;
+    }
+    // What is available now has not been fed yet: QHttpServer 6.4 (whose slot runs after this
+    // one) reads everything while a request is incomplete, but stops at the end of a complete
+    // request and emits readyRead again for the rest (measured: two pipelined requests in one
+    // segment give two readyRead, 64 then 32 bytes). feed() stops at the end of a request too,
+    // so both always consume the same bytes (tst_frontdoor: pipelined, split and large bodies).
+    const qint64 available = m_socket->bytesAvailable();
+    if (available <= 0)
+        return;
+    const QByteArray bytes = m_socket->peek(available);
+    feed(bytes.constData(), size_t(bytes.size()));
+    if (m_state == State::Body)
+        m_idleTimer.start(); // a body that stops arriving counts as idle
+}
+
+void ConnectionGuard::feed(const char *data, size_t size)
+{
+    size_t offset = 0;
+    while (offset < size && m_state != State::Refused && m_state != State::Closing) {
+        const bool inHeaders = m_state == State::Headers;
+        const size_t parsed = http_parser_execute(&m_parser, &settings(), data + offset, size - offset);
+        const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
+        if (error != HPE_OK && error != HPE_PAUSED) {
+            if (m_refusal.status != 0)
+                refuse(m_refusal.status, m_refusal.code, m_refusal.message);
+            else if (error == HPE_HEADER_OVERFLOW && m_headerCount == 0) // http_parser's own 80 KiB cap,
+                refuse(414, ErrorCode::BadFraming,                           // hit before on_url was called
+                       QStringLiteral("The request target is longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
+            else if (error == HPE_HEADER_OVERFLOW)
+                refuse(431, ErrorCode::BadFraming, QStringLiteral("The request header block is too large"));
+            else
+                refuse(400, ErrorCode::BadFraming,
+                       QStringLiteral("Malformed HTTP request: %1").arg(QLatin1String(http_errno_description(error))));
+            return;
+        }
+        // http_parser 2.9.4 accepts a bare LF as a line end; the front door does not. The parser
+        // pauses at the start of a request and at the end of its headers, so the bytes of the
+        // request line and header block are known exactly: [offset, offset + parsed], the last
+        // being the final LF when it paused at the end of the headers.
+        if (inHeaders) {
+            const size_t end = std::min(size, offset + parsed + (error == HPE_PAUSED ? 1 : 0));
+            for (size_t i = offset; i < end; ++i) {
+                if (data[i] == '\n' && !m_lastWasCR) {
+                    refuse(400, ErrorCode::BadFraming, QStringLiteral("Malformed HTTP request: a line ends with a bare LF"));
+                    return;
+                }
+                m_lastWasCR = data[i] == '\r';
+            }
+        }
+        if (error == HPE_PAUSED)
+            http_parser_pause(&m_parser, 0);
+        offset += parsed;
+        if (m_messageEnded) { // the rest is fed when QHttpServer emits readyRead for it
+            m_messageEnded = false;
+            break;
+        }
+    }
+}
+
+void ConnectionGuard::refuse(int status, ErrorCode code, const QString &message)
+{
+    m_state = State::Refused;
+    m_idleTimer.stop();
+    m_headerTimer.stop();
+    if (!m_socket)
+        return;
+    qCDebug(lcGuard) << "refusing a request:" << status << message;
+    // Take the connection away from QHttpServer: it sees none of these bytes, now or later.
+    QObject::disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
+    connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    m_socket->readAll();
+
+    HttpResponse response = ErrorMapper::toResponse(ApiError(code, message),
+                                                    QUuid::createUuid().toString(QUuid::WithoutBraces));
+    response.status = status;
+    m_socket->write(serializeResponse(response, {{QByteArrayLiteral("Connection"), QByteArrayLiteral("close")}}));
+    // Keep reading (and discarding) for a while so that a client still sending its body gets
+    // the answer rather than a reset; half-close once the answer is out.
+    m_lingerTimer.start();
+}
+
+void ConnectionGuard::onBytesWritten(qint64)
+{
+    if (m_state == State::Idle)
+        m_idleTimer.start();
+    if (m_state == State::Refused || (m_state == State::Closing && m_responsesWritten >= m_requestsCompleted))
+        halfCloseWhenFlushed();
+}
+
+void ConnectionGuard::halfCloseWhenFlushed()
+{
+    if (m_halfClosed || !m_socket || m_socket->bytesToWrite() > 0)
+        return;
+    m_halfClosed = true;
+    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    if (!m_lingerTimer.isActive())
+        m_lingerTimer.start();
+}
+
+void ConnectionGuard::endHeader()
+{
+    if (m_field.compare("expect", Qt::CaseInsensitive) == 0
+        && m_value.trimmed().compare("100-continue", Qt::CaseInsensitive) == 0)
+        m_expectContinue = true;
+    m_field.clear();
+    m_value.clear();
+}
+
+int ConnectionGuard::onMessageBegin(http_parser *parser)
+{
+    ConnectionGuard *g = guardOf(parser);
+    g->m_state = State::Headers;
+    g->m_lastWasCR = false;
+    g->m_urlBytes = 0;
+    g->m_headerBytes = 0;
+    g->m_headerCount = 0;
+    g->m_bodyBytes = 0;
+    g->m_inValue = false;
+    g->m_field.clear();
+    g->m_value.clear();
+    g->m_expectContinue = false;
+    g->m_idleTimer.stop();
+    g->m_headerTimer.start();
+    http_parser_pause(parser, 1); // the header phase starts here (bare-LF check)
+    return 0;
+}
+
+int ConnectionGuard::onUrl(http_parser *parser, const char *, size_t length)
+{
+    ConnectionGuard *g = guardOf(parser);
+    g->m_urlBytes += qint64(length);
+    if (g->m_urlBytes > g->m_limits.maxRequestLineBytes) {
+        g->m_refusal = {414, ErrorCode::BadFraming,
+                        QStringLiteral("The request target is longer than %1 bytes").arg(g->m_limits.maxRequestLineBytes)};
+        return -1;
+    }
+    return 0;
+}
+
+int ConnectionGuard::onHeaderField(http_parser *parser, const char *at, size_t length)
+{
+    ConnectionGuard *g = guardOf(parser);
+    if (g->m_inValue || g->m_headerCount == 0) { // a new header line
+        if (g->m_headerCount > 0)
+            g->endHeader();
+        g->m_inValue = false;
+        ++g->m_headerCount;
+        g->m_headerBytes += 4; // ": " and CRLF
+    }
+    g->m_headerBytes += qint64(length);
+    if (g->m_headerCount > g->m_limits.maxHeaderCount || g->m_headerBytes > g->m_limits.maxHeaderBytes) {
+        g->m_refusal = {431, ErrorCode::BadFraming,
+                        QStringLiteral("The request has more than %1 headers or more than %2 bytes of them")
+                            .arg(g->m_limits.maxHeaderCount).arg(g->m_limits.maxHeaderBytes)};
+        return -1;
+    }
+    if (g->m_field.size() < 64)
+        g->m_field.append(at, qsizetype(length));
+    return 0;
+}
+
+int ConnectionGuard::onHeaderValue(http_parser *parser, const char *at, size_t length)
+{
+    ConnectionGuard *g = guardOf(parser);
+    g->m_inValue = true;
+    g->m_headerBytes += qint64(length);
+    if (g->m_headerBytes > g->m_limits.maxHeaderBytes) {
+        g->m_refusal = {431, ErrorCode::BadFraming,
+                        QStringLiteral("The request has more than %1 bytes of headers").arg(g->m_limits.maxHeaderBytes)};
+        return -1;
+    }
+    if (g->m_value.size() < 64)
+        g->m_value.append(at, qsizetype(length));
+    return 0;
+}
+
+int ConnectionGuard::onHeadersComplete(http_parser *parser)
+{
+    ConnectionGuard *g = guardOf(parser);
+    if (g->m_headerCount > 0)
+        g->endHeader();
+    g->m_headerTimer.stop();
+    if (parser->http_major != 1 || parser->http_minor > 1) {
+        g->m_refusal = {505, ErrorCode::BadFraming,
+                        QStringLiteral("HTTP/%1.%2 is not supported; use HTTP/1.1")
+                            .arg(parser->http_major).arg(parser->http_minor)};
+        return -1;
+    }
+    const bool chunked = (parser->flags & F_CHUNKED) != 0;
+    const bool hasLength = parser->content_length != ULLONG_MAX;
+    if (!chunked && hasLength && parser->content_length > quint64(g->m_limits.maxBodyBytes)) {
+        g->m_refusal = {413, ErrorCode::BodyTooLarge,
+                        QStringLiteral("The request body is larger than %1 bytes").arg(g->m_limits.maxBodyBytes)};
+        return -1;
+    }
+    if (g->m_expectContinue && parser->http_minor == 1 && (chunked || (hasLength && parser->content_length > 0))
+        && g->m_socket) {
+        // QHttpServer 6.4 never answers Expect: 100-continue (qt64-notes.md).
+        static const QByteArray kContinue = QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n");
+        g->m_socket->write(kContinue);
+    }
+    g->m_state = State::Body;
+    g->m_idleTimer.start();
+    http_parser_pause(parser, 1); // the header phase ends here (bare-LF check)
+    return 0;
+}
+
+int ConnectionGuard::onBody(http_parser *parser, const char *, size_t length)
+{
+    ConnectionGuard *g = guardOf(parser);
+    g->m_bodyBytes += qint64(length);
+    if (g->m_bodyBytes > g->m_limits.maxBodyBytes) {
+        g->m_refusal = {413, ErrorCode::BodyTooLarge,
+                        QStringLiteral("The request body is larger than %1 bytes").arg(g->m_limits.maxBodyBytes)};
+        return -1;
+    }
+    return 0;
+}
+
+int ConnectionGuard::onMessageComplete(http_parser *parser)
+{
+    ConnectionGuard *g = guardOf(parser);
+    ++g->m_requestsCompleted;
+    g->m_idleTimer.start();
+    g->m_messageEnded = true;
+    // Connection: close or HTTP/1.0 (QHttpServer 6.4 ignores both): answer this one, then close.
+    g->m_state = http_should_keep_alive(parser) ? State::Idle : State::Closing;
+    http_parser_pause(parser, 1);
+    return 0;
+}
+
+} // namespace oxm

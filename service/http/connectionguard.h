@@ -1,0 +1,132 @@
+#pragma once
+
+#include "domain/apierror.h"
+#include "http/httpresponse.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <atomic>
+#include <functional>
+#include <http_parser.h>
+#include <memory>
+
+namespace oxm {
+
+struct ServiceConfig;
+
+/// The limits of the front door (docs/api.md, "Front door limits"), taken from ServiceConfig.
+struct FrontDoorLimits
+{
+    qint64 maxBodyBytes = 1048576;   ///< Content-Length or chunked sum above → 413/1090
+    int maxRequestLineBytes = 8192;  ///< request target above → 414/1100
+    int maxHeaderBytes = 16384;      ///< header fields + values (+4 per line) above → 431/1100
+    int maxHeaderCount = 100;        ///< more header lines → 431/1100
+    int idleTimeoutMs = 30000;       ///< no request in progress and nothing received → close
+    int headerTimeoutMs = 10000;     ///< first byte of a request to end of its headers → close
+    int maxConnections = 1000;       ///< open connections per process; more are refused (503)
+    int lingerMs = 2000;             ///< after a refusal, discard input this long, then close
+
+    static FrontDoorLimits from(const ServiceConfig &config);
+};
+
+/// The headers a response goes on the wire with: its own plus Content-Length (except for 204).
+/// Shared by HttpServerAdapter (through Qt's responder) and ConnectionGuard (raw bytes).
+QList<QPair<QByteArray, QByteArray>> wireHeaders(const HttpResponse &response);
+
+/// A complete HTTP/1.1 response as bytes: status line, wireHeaders(), `extraHeaders`, body.
+QByteArray serializeResponse(const HttpResponse &response,
+                             const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+
+/// The socket of a guarded connection: lets its ConnectionGuard see what QHttpServer writes,
+/// so it knows when the response to a `Connection: close` request has gone out.
+class GuardedSocket final : public QTcpSocket
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GuardedSocket)
+
+public:
+    using QTcpSocket::QTcpSocket;
+    std::function<void(const char *data, qint64 size)> writeObserver;
+
+protected:
+    qint64 writeData(const char *data, qint64 size) override;
+};
+
+/// Watches one connection before QHttpServer does (issue 4, "strict front door"). Created by
+/// GuardedTcpServer before the socket is handed to QHttpServer, so its readyRead slot runs
+/// first. It peeks at the new bytes and runs them through http_parser (strict); QHttpServer then
+/// reads the same bytes itself. On a violation (sizes, framing, version) it answers with the
+/// contract's JSON error and `Connection: close`, takes the socket away from QHttpServer, keeps
+/// discarding input for lingerMs so a client still sending its body reads the answer, half-closes
+/// and closes. It also closes idle connections and slow headers, answers
+/// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
+class ConnectionGuard final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConnectionGuard)
+
+public:
+    /// Parented to `socket`. `openConnections` is decremented when the guard (i.e. the socket)
+    /// is destroyed; may be null.
+    ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits,
+                    std::shared_ptr<std::atomic<int>> openConnections = {});
+    ~ConnectionGuard() override;
+
+private:
+    enum class State { Idle, Headers, Body, Closing, Refused };
+
+    void onReadyRead();
+    void onBytesWritten(qint64 bytes);
+    void feed(const char *data, size_t size);
+    void refuse(int status, ErrorCode code, const QString &message);
+    void endHeader();
+    void halfCloseWhenFlushed();
+
+    // http_parser callbacks
+    static int onMessageBegin(http_parser *parser);
+    static int onUrl(http_parser *parser, const char *at, size_t length);
+    static int onHeaderField(http_parser *parser, const char *at, size_t length);
+    static int onHeaderValue(http_parser *parser, const char *at, size_t length);
+    static int onHeadersComplete(http_parser *parser);
+    static int onBody(http_parser *parser, const char *at, size_t length);
+    static int onMessageComplete(http_parser *parser);
+    static const http_parser_settings &settings();
+
+    struct Refusal
+    {
+        int status = 0;
+        ErrorCode code = ErrorCode::BadFraming;
+        QString message;
+    };
+
+    QPointer<QTcpSocket> m_socket;
+    const FrontDoorLimits m_limits;
+    std::shared_ptr<std::atomic<int>> m_openConnections;
+    http_parser m_parser{};
+    State m_state = State::Idle;
+    Refusal m_refusal;            // set by a callback that stops the parser
+    bool m_messageEnded = false;  // feed() stops after each request (see onReadyRead)
+    bool m_lastWasCR = false;     // across chunks, for bare-LF detection
+    qint64 m_urlBytes = 0;
+    qint64 m_headerBytes = 0;
+    int m_headerCount = 0;
+    qint64 m_bodyBytes = 0;
+    bool m_inValue = false;       // last header callback was a value
+    QByteArray m_field;
+    QByteArray m_value;
+    bool m_expectContinue = false;
+    qint64 m_requestsCompleted = 0;
+    qint64 m_responsesWritten = 0;  // final (non-1xx) status lines written to the socket
+    bool m_statusPending = false;   // "HTTP/1.1 " written, status code next
+    bool m_halfClosed = false;
+    QTimer m_idleTimer;
+    QTimer m_headerTimer;
+    QTimer m_lingerTimer;
+};
+
+} // namespace oxm

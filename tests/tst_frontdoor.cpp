@@ -1,0 +1,509 @@
+// The strict front door (issue 4; docs/api.md, "Front door limits"): ConnectionGuard in front of
+// QHttpServer, driven over raw TCP with exact bytes. Responses are split with http_parser in
+// HTTP_RESPONSE mode.
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTest>
+#include <http_parser.h>
+#include <memory>
+#include <vector>
+
+using namespace oxm;
+using namespace oxm::test;
+
+namespace {
+
+constexpr int kIdleTimeoutMs = 1000;
+constexpr int kHeaderTimeoutMs = 1000;
+constexpr int kMaxConnections = 20;
+
+struct RawResponse
+{
+    int status = 0;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+
+    int errorCode() const
+    {
+        return QJsonDocument::fromJson(body).object().value(QStringLiteral("errorCode")).toInt(-1);
+    }
+    QByteArray header(const QByteArray &name) const
+    {
+        for (const auto &[key, value] : headers)
+            if (key.compare(name, Qt::CaseInsensitive) == 0)
+                return value;
+        return {};
+    }
+};
+
+/// Splits a byte stream into responses with http_parser (HTTP_RESPONSE).
+class ResponseParser
+{
+public:
+    ResponseParser()
+    {
+        http_parser_init(&m_parser, HTTP_RESPONSE);
+        m_parser.data = this;
+        http_parser_settings_init(&m_settings);
+        m_settings.on_message_begin = [](http_parser *p) {
+            self(p)->m_current = {};
+            return 0;
+        };
+        m_settings.on_header_field = [](http_parser *p, const char *at, size_t n) {
+            ResponseParser *r = self(p);
+            if (r->m_current.headers.isEmpty() || r->m_inValue)
+                r->m_current.headers.append(QPair<QByteArray, QByteArray>());
+            r->m_inValue = false;
+            r->m_current.headers.last().first.append(at, qsizetype(n));
+            return 0;
+        };
+        m_settings.on_header_value = [](http_parser *p, const char *at, size_t n) {
+            ResponseParser *r = self(p);
+            r->m_inValue = true;
+            r->m_current.headers.last().second.append(at, qsizetype(n));
+            return 0;
+        };
+        m_settings.on_headers_complete = [](http_parser *p) {
+            self(p)->m_current.status = int(p->status_code);
+            self(p)->m_inValue = false;
+            return 0;
+        };
+        m_settings.on_body = [](http_parser *p, const char *at, size_t n) {
+            self(p)->m_current.body.append(at, qsizetype(n));
+            return 0;
+        };
+        m_settings.on_message_complete = [](http_parser *p) {
+            self(p)->responses.append(self(p)->m_current);
+            return 0;
+        };
+    }
+
+    void feed(const QByteArray &bytes)
+    {
+        if (bytes.isEmpty() || failed)
+            return;
+        const size_t parsed = http_parser_execute(&m_parser, &m_settings, bytes.constData(), size_t(bytes.size()));
+        if (HTTP_PARSER_ERRNO(&m_parser) != HPE_OK || parsed != size_t(bytes.size()))
+            failed = true;
+    }
+    int finalResponses() const
+    {
+        return int(std::count_if(responses.cbegin(), responses.cend(), [](const RawResponse &r) { return r.status >= 200; }));
+    }
+
+    QList<RawResponse> responses;
+    bool failed = false;
+
+private:
+    static ResponseParser *self(http_parser *p) { return static_cast<ResponseParser *>(p->data); }
+    http_parser m_parser{};
+    http_parser_settings m_settings{};
+    RawResponse m_current;
+    bool m_inValue = false;
+};
+
+/// One client connection with exact bytes on the wire.
+class RawClient
+{
+public:
+    explicit RawClient(quint16 port)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        m_socket.waitForConnected(3000);
+    }
+    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    void send(const QByteArray &bytes)
+    {
+        m_socket.write(bytes);
+        m_socket.flush();
+    }
+    /// Reads until `count` final responses arrived, the server closed, or the timeout.
+    void waitForResponses(int count, int timeoutMs = 5000)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (parser.finalResponses() < count && timer.elapsed() < timeoutMs) {
+            if (m_socket.bytesAvailable() > 0 || m_socket.waitForReadyRead(50))
+                parser.feed(m_socket.readAll());
+            else if (m_socket.state() != QAbstractSocket::ConnectedState)
+                break;
+        }
+        parser.feed(m_socket.readAll());
+    }
+    /// Waits until the server closes the connection; returns how long it took (-1: still open).
+    qint64 waitForClose(int timeoutMs)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < timeoutMs) {
+            if (m_socket.state() != QAbstractSocket::ConnectedState)
+                return timer.elapsed();
+            if (m_socket.waitForReadyRead(20))
+                parser.feed(m_socket.readAll());
+        }
+        return m_socket.state() == QAbstractSocket::ConnectedState ? -1 : timer.elapsed();
+    }
+    QTcpSocket &socket() { return m_socket; }
+
+    ResponseParser parser;
+
+private:
+    QTcpSocket m_socket;
+};
+
+QByteArray request(const QByteArray &method, const QByteArray &target, const QByteArray &extraHeaders = {},
+                   const QByteArray &body = {}, bool withLength = true)
+{
+    QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders;
+    if (withLength && !body.isNull())
+        bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    return bytes + "\r\n" + body;
+}
+
+QByteArray chunked(qint64 total, qint64 chunk)
+{
+    QByteArray bytes;
+    for (qint64 sent = 0; sent < total; sent += chunk) {
+        const qint64 n = std::min(chunk, total - sent);
+        bytes += QByteArray::number(n, 16) + "\r\n" + QByteArray(n, 'x') + "\r\n";
+    }
+    return bytes + "0\r\n\r\n";
+}
+
+/// `count` headers of about `valueSize` bytes each, counted as the guard counts them
+/// (name + value + 4 per line; Host: 127.0.0.1 is one more line of 4 + 9 + 4 = 17 bytes).
+QByteArray padHeaders(int count, int valueSize)
+{
+    QByteArray headers;
+    for (int i = 0; i < count; ++i)
+        headers += "X-Pad-" + QByteArray::number(i).rightJustified(3, '0') + ": " + QByteArray(valueSize, 'v') + "\r\n";
+    return headers;
+}
+
+const QByteArray kHealth = QByteArrayLiteral("/oxm/v1/healthz");
+const QByteArray kPolicy = QByteArrayLiteral("/oxm/v1/streampolicy/acme"); // 401/1000 without a token
+
+} // namespace
+
+class FrontDoorTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_fixture = std::make_unique<ServiceFixture>([](ServiceConfig &config) {
+            config.idleTimeoutMs = kIdleTimeoutMs;
+            config.headerTimeoutMs = kHeaderTimeoutMs;
+            config.maxConnections = kMaxConnections;
+        });
+        QVERIFY(m_fixture->port() != 0);
+    }
+    void cleanupTestCase() { m_fixture.reset(); }
+
+    void singleRequest_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("errorCode"); // -1: not checked (a success without errorCode)
+
+        const qint64 mib = 1048576;
+        // Request target: at most 8192 bytes.
+        const QByteArray target8k = kHealth + "?pad=" + QByteArray(8192 - kHealth.size() - 5, 'a');
+        QTest::newRow("healthz") << request("GET", kHealth) << 200 << -1;
+        QTest::newRow("target 8192 bytes") << request("GET", target8k) << 200 << -1;
+        QTest::newRow("target 8193 bytes → 414") << request("GET", target8k + 'a') << 414 << 1100;
+        QTest::newRow("target 2 MiB → 414") << request("GET", kHealth + "?pad=" + QByteArray(2 * mib, 'a')) << 414 << 1100;
+        QTest::newRow("one header of 2 MiB → 431") << request("GET", kHealth, "X-Big: " + QByteArray(2 * mib, 'a') + "\r\n") << 431 << 1100;
+        // Header block: at most 16384 bytes (17 for Host + 15 × 1014 = 15227; 17 + 16 × 1014 = 16241
+        // ≤ 16384; 17 + 17 × 1014 = 17255 > 16384).
+        QTest::newRow("headers 16241 bytes") << request("GET", kHealth, padHeaders(16, 1000)) << 200 << -1;
+        QTest::newRow("headers 17255 bytes → 431") << request("GET", kHealth, padHeaders(17, 1000)) << 431 << 1100;
+        // Header count: at most 100 lines (Host + 99; Host + 100).
+        QTest::newRow("100 headers") << request("GET", kHealth, padHeaders(99, 1)) << 200 << -1;
+        QTest::newRow("101 headers → 431") << request("GET", kHealth, padHeaders(100, 1)) << 431 << 1100;
+        // Body: at most 1 MiB, by Content-Length (decided before the body) or chunked.
+        QTest::newRow("body 1 MiB") << request("PUT", kPolicy, {}, QByteArray(mib, 'x')) << 401 << 1000;
+        QTest::newRow("body 1 MiB + 1 → 413")
+            << request("PUT", kPolicy, {}, QByteArray(mib + 1, 'x')) << 413 << 1090;
+        QTest::newRow("Content-Length 1 MiB + 1, no body sent → 413")
+            << request("PUT", kPolicy, "Content-Length: " + QByteArray::number(mib + 1) + "\r\n") << 413 << 1090;
+        QTest::newRow("chunked 1 MiB")
+            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunked(mib, 65536), false) << 401 << 1000;
+        QTest::newRow("chunked 1 MiB + 1 → 413")
+            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunked(mib + 1, 65536), false) << 413 << 1090;
+        QTest::newRow("Expect 100-continue over the limit → 413")
+            << request("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2000000\r\n") << 413 << 1090;
+        // Framing.
+        QTest::newRow("Content-Length + Transfer-Encoding → 400")
+            << request("PUT", kPolicy, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("duplicate Content-Length → 400")
+            << request("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 2\r\n", "{}", false) << 400 << 1100;
+        QTest::newRow("conflicting Content-Length → 400")
+            << request("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 3\r\n", "{}x", false) << 400 << 1100;
+        QTest::newRow("Content-Length 2^64-1 → 400")
+            << request("PUT", kPolicy, "Content-Length: 18446744073709551615\r\n", "{}", false) << 400 << 1100;
+        QTest::newRow("Content-Length negative → 400")
+            << request("PUT", kPolicy, "Content-Length: -1\r\n", "{}", false) << 400 << 1100;
+        QTest::newRow("Transfer-Encoding gzip → 400")
+            << request("PUT", kPolicy, "Transfer-Encoding: gzip\r\n", "{}", false) << 400 << 1100;
+        QTest::newRow("bare LF everywhere → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\nHost: 127.0.0.1\n\n") << 400 << 1100;
+        QTest::newRow("bare LF after one header → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\nX-A: b\r\n\r\n") << 400 << 1100;
+        QTest::newRow("bare CR → 400") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\rHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("garbage bytes → 400") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) << 400 << 1100;
+        QTest::newRow("lower-case method → 400") << QByteArray("get /oxm/v1/healthz HTTP/1.1\r\n\r\n") << 400 << 1100;
+        QTest::newRow("control character in a header name → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nX\x01Y: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("space in the target → 400") << QByteArray("GET /oxm/v1/a b HTTP/1.1\r\n\r\n") << 400 << 1100;
+        // Versions.
+        QTest::newRow("HTTP/1.0") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 200 << -1;
+        QTest::newRow("HTTP/9.9 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/9.9\r\nHost: a\r\n\r\n") << 505 << 1100;
+        QTest::newRow("HTTP/2.0 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/2.0\r\nHost: a\r\n\r\n") << 505 << 1100;
+        QTest::newRow("HTTP/1.2 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/1.2\r\nHost: a\r\n\r\n") << 505 << 1100;
+        QTest::newRow("HTTP/0.9 (no version) → 505") << QByteArray("GET /oxm/v1/healthz\r\n\r\n") << 505 << 1100;
+    }
+
+    void singleRequest()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, status);
+        QFETCH(int, errorCode);
+        RawClient client(m_fixture->port());
+        QVERIFY(client.connected());
+        client.send(bytes);
+        client.waitForResponses(1);
+        QVERIFY2(!client.parser.failed, "the response is not valid HTTP");
+        QCOMPARE(client.parser.finalResponses(), 1);
+        const RawResponse &response = client.parser.responses.constLast();
+        QCOMPARE(response.status, status);
+        if (errorCode >= 0) {
+            QCOMPARE(response.errorCode(), errorCode);
+            QVERIFY(!QJsonDocument::fromJson(response.body).object().value(QStringLiteral("requestID")).toString().isEmpty());
+            QCOMPARE(response.header("content-type"), QByteArray("application/json; charset=utf-8"));
+        }
+        if (status >= 400 && status != 401) {
+            // The guard answered: Connection: close, then the server closes.
+            QCOMPARE(response.header("connection"), QByteArray("close"));
+            QVERIFY(client.waitForClose(3000) >= 0);
+        }
+    }
+
+    void largeBodyStillSendingGets413()
+    {
+        RawClient client(m_fixture->port());
+        QVERIFY(client.connected());
+        const qint64 size = 2 * 1048576;
+        client.send(request("PUT", kPolicy, "Content-Length: " + QByteArray::number(size) + "\r\n"));
+        // Send the body in pieces while the answer may already be on its way.
+        for (int i = 0; i < 32 && client.connected(); ++i) {
+            client.socket().write(QByteArray(size / 32, 'x'));
+            client.socket().waitForBytesWritten(200);
+        }
+        client.waitForResponses(1);
+        QCOMPARE(client.parser.finalResponses(), 1);
+        QCOMPARE(client.parser.responses.constLast().status, 413);
+        QCOMPARE(client.parser.responses.constLast().errorCode(), 1090);
+    }
+
+    void expectContinue()
+    {
+        RawClient client(m_fixture->port());
+        QVERIFY(client.connected());
+        client.send(request("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2\r\n"));
+        QElapsedTimer timer;
+        timer.start();
+        while (client.parser.responses.isEmpty() && timer.elapsed() < 3000)
+            if (client.socket().waitForReadyRead(50))
+                client.parser.feed(client.socket().readAll());
+        QCOMPARE(client.parser.responses.size(), 1);
+        QCOMPARE(client.parser.responses.constFirst().status, 100);
+        QVERIFY2(timer.elapsed() < 900, "100 Continue came late");
+        client.send("{}");
+        client.waitForResponses(1);
+        QCOMPARE(client.parser.responses.size(), 2);
+        QCOMPARE(client.parser.responses.at(1).status, 401);
+        QCOMPARE(client.parser.responses.at(1).errorCode(), 1000);
+    }
+
+    void pipelined_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("answers");
+        QTest::addColumn<bool>("closes");
+        const QByteArray get = request("GET", kHealth);
+        const QByteArray getClose = request("GET", kHealth, "Connection: close\r\n");
+        QTest::newRow("two requests in one segment") << get + get << 2 << false;
+        QTest::newRow("three, one of them with a body") << get + request("PUT", kPolicy, {}, "{}") + get << 3 << false;
+        QTest::newRow("second with Connection: close") << get + getClose << 2 << true;
+        QTest::newRow("Connection: close") << getClose << 1 << true;
+        QTest::newRow("HTTP/1.0 closes") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 1 << true;
+        QTest::newRow("valid, then bare LF → 200, 400")
+            << get + QByteArray("GET /oxm/v1/healthz HTTP/1.1\nHost: a\n\n") << 2 << true;
+    }
+
+    void pipelined()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, answers);
+        QFETCH(bool, closes);
+        RawClient client(m_fixture->port());
+        QVERIFY(client.connected());
+        client.send(bytes);
+        client.waitForResponses(answers);
+        QVERIFY(!client.parser.failed);
+        QCOMPARE(client.parser.finalResponses(), answers);
+        const qint64 closedAfter = client.waitForClose(closes ? 3000 : 300);
+        QCOMPARE(closedAfter >= 0, closes);
+    }
+
+    void splitAcrossSegments()
+    {
+        // A request trickling in (well within the header timeout) is served normally.
+        RawClient client(m_fixture->port());
+        const QByteArray bytes = request("PUT", kPolicy, {}, "{}") + request("GET", kHealth);
+        for (qsizetype i = 0; i < bytes.size(); i += 7) {
+            client.send(bytes.mid(i, 7));
+            QTest::qWait(2);
+        }
+        client.waitForResponses(2);
+        QCOMPARE(client.parser.finalResponses(), 2);
+        QCOMPARE(client.parser.responses.at(0).status, 401);
+        QCOMPARE(client.parser.responses.at(1).status, 200);
+    }
+
+    void idleConnectionIsClosed()
+    {
+        RawClient silent(m_fixture->port());
+        RawClient afterRequest(m_fixture->port());
+        afterRequest.send(request("GET", kHealth));
+        afterRequest.waitForResponses(1);
+        QCOMPARE(afterRequest.parser.finalResponses(), 1);
+        const qint64 silentClosed = silent.waitForClose(3000);
+        QVERIFY2(silentClosed >= kIdleTimeoutMs / 2, qPrintable(QString::number(silentClosed)));
+        QVERIFY(afterRequest.waitForClose(3000) >= 0);
+    }
+
+    void slowHeadersAreClosed()
+    {
+        // Slowloris: a byte of header every 100 ms is not idle, but the headers take too long.
+        RawClient client(m_fixture->port());
+        client.send("GET /oxm/v1/healthz HTTP/1.1\r\n");
+        QElapsedTimer timer;
+        timer.start();
+        while (client.connected() && timer.elapsed() < 3000) {
+            client.send("X");
+            client.socket().waitForReadyRead(100);
+        }
+        QVERIFY(!client.connected());
+        QVERIFY2(timer.elapsed() >= kHeaderTimeoutMs - 100 && timer.elapsed() < kHeaderTimeoutMs + 2000,
+                 qPrintable(QString::number(timer.elapsed())));
+    }
+
+    void connectionCap()
+    {
+        // A server of its own, with timeouts long enough not to interfere on a loaded machine.
+        ServiceFixture capped([](ServiceConfig &config) { config.maxConnections = kMaxConnections; });
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < kMaxConnections + 50; ++i)
+            clients.push_back(std::make_unique<RawClient>(capped.port()));
+        const auto countRefused = [&clients] {
+            int refused = 0;
+            for (auto &client : clients) {
+                client->socket().waitForReadyRead(1);
+                refused += client->connected() ? 0 : 1;
+            }
+            return refused;
+        };
+        QElapsedTimer timer;
+        timer.start();
+        while (countRefused() < 50 && timer.elapsed() < 5000)
+            QTest::qWait(50);
+        QTest::qWait(200);
+        QCOMPARE(countRefused(), 50);
+        int refusedWith503 = 0;
+        for (auto &client : clients) {
+            if (client->connected())
+                continue;
+            client->parser.feed(client->socket().readAll());
+            if (client->parser.finalResponses() == 1 && client->parser.responses.constFirst().status == 503
+                && client->parser.responses.constFirst().errorCode() == 1503)
+                ++refusedWith503;
+        }
+        QVERIFY(refusedWith503 > 0);
+
+        // Over the cap, /healthz is refused at once (not left hanging) ...
+        {
+            RawClient health(capped.port());
+            health.send(request("GET", kHealth));
+            health.waitForResponses(1, 3000);
+            QCOMPARE(health.parser.finalResponses(), 1);
+            QCOMPARE(health.parser.responses.constFirst().status, 503);
+        }
+        // ... and served again as soon as one held connection goes.
+        for (auto &client : clients) {
+            if (client->connected()) {
+                client->socket().abort();
+                break;
+            }
+        }
+        int status = 0;
+        timer.restart();
+        while (status != 200 && timer.elapsed() < 3000) {
+            QTest::qWait(50);
+            RawClient health(capped.port());
+            health.send(request("GET", kHealth));
+            health.waitForResponses(1, 3000);
+            status = health.parser.finalResponses() == 1 ? health.parser.responses.constFirst().status : 0;
+        }
+        QCOMPARE(status, 200);
+    }
+
+    void idleHeldConnectionsFreeTheCap()
+    {
+        // The shared fixture (cap 20, idle timeout 1 s): 20 silent sockets hold the cap until the
+        // idle timeout closes them; then /healthz is served again.
+        QTest::qWait(kIdleTimeoutMs + 300); // the server drops the previous tests' sockets
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < kMaxConnections; ++i)
+            clients.push_back(std::make_unique<RawClient>(m_fixture->port()));
+        QElapsedTimer timer;
+        timer.start();
+        int status = 0;
+        while (status != 200 && timer.elapsed() < 5000) {
+            QTest::qWait(100);
+            RawClient health(m_fixture->port());
+            health.send(request("GET", kHealth));
+            health.waitForResponses(1, 3000);
+            status = health.parser.finalResponses() == 1 ? health.parser.responses.constFirst().status : 0;
+        }
+        QCOMPARE(status, 200);
+        int closedByServer = 0;
+        for (auto &client : clients)
+            closedByServer += client->waitForClose(100) >= 0 ? 1 : 0;
+        QCOMPARE(closedByServer, kMaxConnections);
+    }
+
+    void stillServingAfterAllThat()
+    {
+        for (int i = 0; i < 3; ++i) {
+            RawClient client(m_fixture->port());
+            client.send(request("GET", kHealth) + request("PUT", kPolicy, {}, "{}"));
+            client.waitForResponses(2);
+            QCOMPARE(client.parser.finalResponses(), 2);
+            QCOMPARE(client.parser.responses.at(0).status, 200);
+            QCOMPARE(client.parser.responses.at(1).errorCode(), 1000);
+        }
+    }
+
+private:
+    std::unique_ptr<ServiceFixture> m_fixture;
+};
+
+QTEST_GUILESS_MAIN(FrontDoorTest)
+#include "tst_frontdoor.moc"
