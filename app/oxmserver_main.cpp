@@ -19,6 +19,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 #include <cstdio>
+#include <sys/resource.h>
 
 using namespace oxm;
 
@@ -93,6 +94,14 @@ int adminCommand(const QStringList &positional, const ServiceConfig &config)
 
 int main(int argc, char *argv[])
 {
+    // Every connection is a file descriptor: allow as many as the hard limit permits, so the
+    // front door's connection cap (default 1000) is what limits, not a stock soft limit of 1024.
+    struct rlimit files = {};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("oxm"));
     QCoreApplication::setApplicationVersion(QStringLiteral(OXM_VERSION));

@@ -4,6 +4,8 @@
 #include "http/guardedtcpserver.h"
 #include "http/httpserveradapter.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QTcpServer>
 #include <QThread>
 #include <stdexcept>
@@ -33,6 +35,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, int thre
 {
     stop();
     QTcpServer probe;
+    probe.setListenBacklogSize(4096);
     if (!probe.listen(address, port))
         throw std::runtime_error(QStringLiteral("cannot listen on %1:%2: %3")
                                      .arg(address.toString()).arg(port).arg(probe.errorString())
@@ -74,6 +77,20 @@ void HttpFrontend::stop()
 {
     for (const Worker &worker : std::as_const(m_workers)) {
         QMetaObject::invokeMethod(worker.context, [context = worker.context] {
+            // Stop accepting, then let deferred responses (waiting for their commit) go out.
+            const QList<HttpServerAdapter *> servers = context->findChildren<HttpServerAdapter *>();
+            for (HttpServerAdapter *server : servers)
+                for (QTcpServer *tcp : server->servers())
+                    tcp->close();
+            const auto pending = [&servers] {
+                return std::any_of(servers.cbegin(), servers.cend(),
+                                   [](const HttpServerAdapter *s) { return s->pendingResponses() > 0; });
+            };
+            QDeadlineTimer deadline(DrainTimeoutMs);
+            while (pending() && !deadline.hasExpired()) {
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+                QThread::msleep(1);
+            }
             qDeleteAll(context->children());
         }, Qt::BlockingQueuedConnection);
         worker.thread->quit();

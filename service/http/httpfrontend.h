@@ -36,7 +36,11 @@ public:
     /// Returns the port. Throws std::runtime_error with a clear message, e.g. when the port is
     /// already in use.
     quint16 listen(const QHostAddress &address, quint16 port, int threads);
-    /// Closes the socket and stops the threads; in-flight requests finish first.
+    /// Most time stop() waits for deferred responses to be written.
+    static constexpr int DrainTimeoutMs = 5000;
+
+    /// Closes the socket and stops the threads; in-flight requests are answered first (at most
+    /// DrainTimeoutMs for those waiting for a commit).
     void stop();
 
     bool isListening() const { return !m_workers.isEmpty(); }

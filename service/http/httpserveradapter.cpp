@@ -39,7 +39,9 @@ bool HttpServerAdapter::handleRequest(const QHttpServerRequest &request, QTcpSoc
     // gone (qt64-notes.md), so the answer is dropped if the client has disconnected meanwhile.
     auto responder = std::make_shared<QHttpServerResponder>(makeResponder(request, socket));
     const QPointer<QTcpSocket> guard(socket);
-    response.deferred->then(this, [responder, guard, head](const HttpResponse &ready) {
+    ++m_pending;
+    response.deferred->then(this, [this, responder, guard, head](const HttpResponse &ready) {
+        --m_pending;
         if (guard && guard->state() == QAbstractSocket::ConnectedState)
             writeResponse(*responder, ready, head);
     });

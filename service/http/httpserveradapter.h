@@ -18,12 +18,16 @@ class HttpServerAdapter final : public QAbstractHttpServer
 public:
     explicit HttpServerAdapter(RequestHandler &handler, QObject *parent = nullptr);
 
+    /// Deferred responses not yet written (e.g. waiting for their commit).
+    int pendingResponses() const { return m_pending; }
+
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
     RequestHandler &m_handler;
+    int m_pending = 0; // only touched on this object's thread
 };
 
 } // namespace oxm
