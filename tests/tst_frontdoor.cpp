@@ -261,6 +261,11 @@ private Q_SLOTS:
         QTest::newRow("control character in a header name → 400")
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nX\x01Y: a\r\n\r\n") << 400 << 1100;
         QTest::newRow("space in the target → 400") << QByteArray("GET /oxm/v1/a b HTTP/1.1\r\n\r\n") << 400 << 1100;
+        // Percent-escapes (RFC 3986 §2.1): '%' must be followed by two hex digits.
+        QTest::newRow("escapes %2F and %c3%A9 well formed") << request("GET", "/oxm/v1/healthz?x=a%2Fb%c3%A9") << 200 << -1;
+        QTest::newRow("escape %zz in the path → 400") << request("GET", "/oxm/v1/towatch/a%zz") << 400 << 1100;
+        QTest::newRow("escape %4 then end of target → 400") << request("GET", "/oxm/v1/healthz?x=%4") << 400 << 1100;
+        QTest::newRow("lone % in the query → 400") << request("GET", "/oxm/v1/healthz?x=100%") << 400 << 1100;
         // Versions.
         QTest::newRow("HTTP/1.0") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 200 << -1;
         QTest::newRow("HTTP/9.9 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/9.9\r\nHost: a\r\n\r\n") << 505 << 1100;

@@ -1,5 +1,7 @@
 #include "connectionguard.h"
 
+#include <cctype>
+
 #include "core/serviceconfig.h"
 #include "http/errormapper.h"
 
@@ -268,6 +270,7 @@ int ConnectionGuard::onMessageBegin(http_parser *parser)
     g->m_state = State::Headers;
     g->m_lastWasCR = false;
     g->m_urlBytes = 0;
+    g->m_escapeDigitsDue = 0;
     g->m_headerBytes = 0;
     g->m_headerCount = 0;
     g->m_bodyBytes = 0;
@@ -281,7 +284,7 @@ int ConnectionGuard::onMessageBegin(http_parser *parser)
     return 0;
 }
 
-int ConnectionGuard::onUrl(http_parser *parser, const char *, size_t length)
+int ConnectionGuard::onUrl(http_parser *parser, const char *at, size_t length)
 {
     ConnectionGuard *g = guardOf(parser);
     g->m_urlBytes += qint64(length);
@@ -289,6 +292,21 @@ int ConnectionGuard::onUrl(http_parser *parser, const char *, size_t length)
         g->m_refusal = {414, ErrorCode::BadFraming,
                         QStringLiteral("The request target is longer than %1 bytes").arg(g->m_limits.maxRequestLineBytes)};
         return -1;
+    }
+    // Every '%' must start a two-hex-digit escape (RFC 3986 §2.1). Qt would otherwise take a
+    // target with one bad escape in tolerant mode and read every '%' in it literally.
+    for (size_t i = 0; i < length; ++i) {
+        const char c = at[i];
+        if (g->m_escapeDigitsDue > 0) {
+            if (!std::isxdigit(static_cast<unsigned char>(c))) {
+                g->m_refusal = {400, ErrorCode::BadFraming,
+                                QStringLiteral("The request target has a malformed percent-escape")};
+                return -1;
+            }
+            --g->m_escapeDigitsDue;
+        } else if (c == '%') {
+            g->m_escapeDigitsDue = 2;
+        }
     }
     return 0;
 }
@@ -336,6 +354,10 @@ int ConnectionGuard::onHeadersComplete(http_parser *parser)
     if (g->m_headerCount > 0)
         g->endHeader();
     g->m_headerTimer.stop();
+    if (g->m_escapeDigitsDue > 0) {
+        g->m_refusal = {400, ErrorCode::BadFraming, QStringLiteral("The request target has a malformed percent-escape")};
+        return -1;
+    }
     if (parser->http_major != 1 || parser->http_minor > 1) {
         g->m_refusal = {505, ErrorCode::BadFraming,
                         QStringLiteral("HTTP/%1.%2 is not supported; use HTTP/1.1")
