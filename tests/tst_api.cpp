@@ -1271,6 +1271,7 @@ void ApiTest::notAnObject_data()
     QTest::addRow("trailing garbage") << QByteArrayLiteral(R"({"maxPerUser":1,"maxPerAsset":1,"maxDevices":1} x)");
     QTest::addRow("empty") << QByteArray();
     QTest::addRow("whitespace") << QByteArrayLiteral("  \n");
+    QTest::addRow("array with a number out of range") << QByteArrayLiteral("[1e400]");
 }
 
 void ApiTest::notAnObject()
@@ -1287,6 +1288,7 @@ void ApiTest::invalidPolicyField_data()
     QTest::addColumn<QByteArray>("body");
     QTest::addRow("empty object") << QByteArrayLiteral("{}");
     QTest::addRow("maxPerUser missing") << QByteArrayLiteral(R"({"maxPerAsset":1,"maxDevices":1})");
+    QTest::addRow("maxPerUser 1e400 (beyond double)") << QByteArrayLiteral(R"({"maxPerUser":1e400,"maxPerAsset":1,"maxDevices":1})");
     QTest::addRow("maxPerAsset missing") << QByteArrayLiteral(R"({"maxPerUser":1,"maxDevices":1})");
     QTest::addRow("maxDevices missing") << QByteArrayLiteral(R"({"maxPerUser":1,"maxPerAsset":1})");
     QTest::addRow("negative") << QByteArrayLiteral(R"({"maxPerUser":-1,"maxPerAsset":0,"maxDevices":0})");

@@ -266,6 +266,11 @@ private Q_SLOTS:
         QTest::newRow("escape %zz in the path → 400") << request("GET", "/oxm/v1/towatch/a%zz") << 400 << 1100;
         QTest::newRow("escape %4 then end of target → 400") << request("GET", "/oxm/v1/healthz?x=%4") << 400 << 1100;
         QTest::newRow("lone % in the query → 400") << request("GET", "/oxm/v1/healthz?x=100%") << 400 << 1100;
+        QTest::newRow("target starting with // → 400") << request("GET", "//x/oxm/v1/healthz") << 400 << 1100;
+        QTest::newRow("raw byte 0xFF in the path → 400") << request("GET", "/oxm/v1/towatch/a\xff" "b") << 400 << 1100;
+        QTest::newRow("raw UTF-8 in the query → 400") << request("GET", "/oxm/v1/healthz?x=\xc3\xa9") << 400 << 1100;
+        QTest::newRow("space before a header colon → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost : a\r\n\r\n") << 400 << 1100;
         // Versions.
         QTest::newRow("HTTP/1.0") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 200 << -1;
         QTest::newRow("HTTP/9.9 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/9.9\r\nHost: a\r\n\r\n") << 505 << 1100;
@@ -365,6 +370,26 @@ private Q_SLOTS:
         QCOMPARE(client.parser.finalResponses(), answers);
         const qint64 closedAfter = client.waitForClose(closes ? 3000 : 300);
         QCOMPARE(closedAfter >= 0, closes);
+    }
+
+    void pipelinedAnswersKeepRequestOrder()
+    {
+        // A heartbeat stop with progress is answered after its commit (deferred); the DELETE and
+        // GET pipelined behind it must run after it and be answered in order: 204, 204, 404.
+        const QByteArray auth = "Authorization: Bearer " + m_fixture->token(QStringLiteral("acme"), QStringLiteral("pipeliner")) + "\r\n";
+        for (int round = 0; round < 10; ++round) {
+            const QByteArray asset = "/oxm/v1/streams/episode-" + QByteArray::number(round);
+            RawClient client(m_fixture->port());
+            QVERIFY(client.connected());
+            client.send(request("PUT", asset + "/stopped?progress=4", auth) + request("DELETE", asset, auth)
+                        + request("GET", asset, auth));
+            client.waitForResponses(3);
+            QCOMPARE(client.parser.finalResponses(), 3);
+            QCOMPARE(client.parser.responses.at(0).status, 204);
+            QCOMPARE(client.parser.responses.at(1).status, 204);
+            QCOMPARE(client.parser.responses.at(2).status, 404);
+            QCOMPARE(client.parser.responses.at(2).errorCode(), 1040);
+        }
     }
 
     void splitAcrossSegments()

@@ -271,6 +271,7 @@ int ConnectionGuard::onMessageBegin(http_parser *parser)
     g->m_lastWasCR = false;
     g->m_urlBytes = 0;
     g->m_escapeDigitsDue = 0;
+    g->m_targetStart.clear();
     g->m_headerBytes = 0;
     g->m_headerCount = 0;
     g->m_bodyBytes = 0;
@@ -295,8 +296,22 @@ int ConnectionGuard::onUrl(http_parser *parser, const char *at, size_t length)
     }
     // Every '%' must start a two-hex-digit escape (RFC 3986 §2.1). Qt would otherwise take a
     // target with one bad escape in tolerant mode and read every '%' in it literally.
+    // Origin-form starts with one '/': Qt 6.4 reads a leading "//x" as a host and drops "x".
+    if (g->m_targetStart.size() < 2) {
+        g->m_targetStart.append(at, qsizetype(std::min<size_t>(length, size_t(2 - g->m_targetStart.size()))));
+        if (g->m_targetStart == "//") {
+            g->m_refusal = {400, ErrorCode::BadFraming, QStringLiteral("The request target must not start with \"//\"")};
+            return -1;
+        }
+    }
     for (size_t i = 0; i < length; ++i) {
         const char c = at[i];
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            // RFC 3986: a target is ASCII; other bytes must be percent-encoded.
+            g->m_refusal = {400, ErrorCode::BadFraming,
+                            QStringLiteral("The request target contains a byte that is not ASCII; percent-encode it")};
+            return -1;
+        }
         if (g->m_escapeDigitsDue > 0) {
             if (!std::isxdigit(static_cast<unsigned char>(c))) {
                 g->m_refusal = {400, ErrorCode::BadFraming,
@@ -327,6 +342,15 @@ int ConnectionGuard::onHeaderField(http_parser *parser, const char *at, size_t l
                         QStringLiteral("The request has more than %1 headers or more than %2 bytes of them")
                             .arg(g->m_limits.maxHeaderCount).arg(g->m_limits.maxHeaderBytes)};
         return -1;
+    }
+    // A field name is a token (RFC 9110 §5.1): whitespace before the colon must be refused
+    // (RFC 9112 §5.1); Qt 6.4 would otherwise drop every header of the request.
+    for (size_t i = 0; i < length; ++i) {
+        if (at[i] == ' ' || at[i] == '\t') {
+            g->m_refusal = {400, ErrorCode::BadFraming,
+                            QStringLiteral("A header field name contains whitespace")};
+            return -1;
+        }
     }
     if (g->m_field.size() < 64)
         g->m_field.append(at, qsizetype(length));

@@ -114,6 +114,7 @@ private:
     bool m_lastWasCR = false;     // across chunks, for bare-LF detection
     qint64 m_urlBytes = 0;
     int m_escapeDigitsDue = 0; ///< hex digits still expected after a '%' in the target
+    QByteArray m_targetStart;  ///< the target's first two bytes
     qint64 m_headerBytes = 0;
     int m_headerCount = 0;
     qint64 m_bodyBytes = 0;

@@ -1,6 +1,14 @@
 #pragma once
 
+#include "http/httprequest.h"
+
 #include <QAbstractHttpServer>
+#include <QHash>
+#include <QPointer>
+#include <QSet>
+#include <memory>
+
+class QHttpServerResponder;
 
 namespace oxm {
 
@@ -26,7 +34,23 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    /// One request and where its answer goes.
+    struct Exchange
+    {
+        HttpRequest request;
+        std::shared_ptr<QHttpServerResponder> responder;
+        QPointer<QTcpSocket> socket;
+        bool head = false;
+    };
+
+    void serve(Exchange exchange);
+    /// After a deferred answer on `socket` was written: serve the requests queued behind it.
+    void resume(QTcpSocket *socket);
+
     RequestHandler &m_handler;
+    /// Connections with a deferred answer in flight, and the requests waiting behind it.
+    QHash<QTcpSocket *, QList<Exchange>> m_waiting;
+    QSet<QTcpSocket *> m_watched; ///< sockets whose destruction clears their m_waiting entry
     int m_pending = 0; // only touched on this object's thread
 };
 

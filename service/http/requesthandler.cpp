@@ -7,7 +7,6 @@
 #include "http/errormapper.h"
 
 #include <QElapsedTimer>
-#include <QHttpServerRequest>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QStringDecoder>
@@ -18,22 +17,6 @@ Q_LOGGING_CATEGORY(lcAccess, "oxm.http.access", QtInfoMsg)
 namespace oxm {
 
 namespace {
-QByteArray methodName(QHttpServerRequest::Method method)
-{
-    switch (method) {
-    case QHttpServerRequest::Method::Get: return QByteArrayLiteral("GET");
-    case QHttpServerRequest::Method::Put: return QByteArrayLiteral("PUT");
-    case QHttpServerRequest::Method::Delete: return QByteArrayLiteral("DELETE");
-    case QHttpServerRequest::Method::Post: return QByteArrayLiteral("POST");
-    case QHttpServerRequest::Method::Head: return QByteArrayLiteral("HEAD");
-    case QHttpServerRequest::Method::Options: return QByteArrayLiteral("OPTIONS");
-    case QHttpServerRequest::Method::Patch: return QByteArrayLiteral("PATCH");
-    case QHttpServerRequest::Method::Connect: return QByteArrayLiteral("CONNECT");
-    case QHttpServerRequest::Method::Trace: return QByteArrayLiteral("TRACE");
-    default: return QByteArrayLiteral("UNKNOWN");
-    }
-}
-
 std::optional<QString> decodeUtf8(const QByteArray &bytes)
 {
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
@@ -100,12 +83,12 @@ QHash<QString, QString> RequestHandler::parseQuery(const QByteArray &encodedQuer
     return query;
 }
 
-HttpResponse RequestHandler::dispatch(const QHttpServerRequest &request, ApiRequest &apiRequest)
+HttpResponse RequestHandler::dispatch(const HttpRequest &request, ApiRequest &apiRequest)
 {
-    const QUrl url = request.url();
+    const QUrl &url = request.url;
     const QByteArray encodedPath = url.path(QUrl::FullyEncoded).toUtf8();
     apiRequest.path = QString::fromUtf8(encodedPath);
-    if (request.body().size() > m_maxBodyBytes)
+    if (request.body.size() > m_maxBodyBytes)
         throw ApiError(ErrorCode::BodyTooLarge,
                        QStringLiteral("The request body is larger than %1 bytes").arg(m_maxBodyBytes));
 
@@ -113,22 +96,22 @@ HttpResponse RequestHandler::dispatch(const QHttpServerRequest &request, ApiRequ
     const QByteArray routeMethod = apiRequest.method == "HEAD" ? QByteArrayLiteral("GET") : apiRequest.method;
     const Router::Match match = m_router.match(routeMethod, encodedPath);
     if (match.route->authenticated)
-        apiRequest.principal = m_verifier.verify(request.value(QByteArrayLiteral("authorization")));
+        apiRequest.principal = m_verifier.verify(request.authorization);
     apiRequest.args = match.args;
     apiRequest.query = parseQuery(url.query(QUrl::FullyEncoded).toUtf8());
-    apiRequest.body = request.body();
-    apiRequest.peer = request.remoteAddress();
-    apiRequest.forwardedFor = request.value(QByteArrayLiteral("x-forwarded-for"));
+    apiRequest.body = request.body;
+    apiRequest.peer = request.peer;
+    apiRequest.forwardedFor = request.forwardedFor;
     return match.route->handler(apiRequest);
 }
 
-HttpResponse RequestHandler::handle(const QHttpServerRequest &request)
+HttpResponse RequestHandler::handle(const HttpRequest &request)
 {
     QElapsedTimer timer;
     timer.start();
     ApiRequest apiRequest;
     apiRequest.receivedNs = m_clock.nowNs();
-    apiRequest.method = methodName(request.method());
+    apiRequest.method = request.method;
     apiRequest.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
 
     HttpResponse response;

@@ -3,12 +3,11 @@
 #include "http/controllers/streampolicycontroller.h"
 #include "http/controllers/streamscontroller.h"
 #include "http/controllers/watchlistcontroller.h"
+#include "http/httprequest.h"
 #include "http/router.h"
 
 #include <QElapsedTimer>
 #include <QObject>
-
-class QHttpServerRequest;
 
 namespace oxm {
 
@@ -46,7 +45,7 @@ public:
 
     RequestHandler(const ServiceConfig &config, Services services, QObject *parent = nullptr);
 
-    HttpResponse handle(const QHttpServerRequest &request);
+    HttpResponse handle(const HttpRequest &request);
 
     /// Decodes a query string (application/x-www-form-urlencoded: '+' is a space). Throws
     /// ApiError InvalidParameter (1104) on a repeated name or invalid UTF-8.
@@ -57,7 +56,7 @@ Q_SIGNALS:
 
 private:
     void logCompleted(RequestLogEntry &entry, const QElapsedTimer &timer);
-    HttpResponse dispatch(const QHttpServerRequest &request, ApiRequest &apiRequest);
+    HttpResponse dispatch(const HttpRequest &request, ApiRequest &apiRequest);
 
     const Clock &m_clock;
     const TokenVerifier &m_verifier;

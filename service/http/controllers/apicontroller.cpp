@@ -64,6 +64,9 @@ QJsonObject ApiController::jsonObjectBody(const ApiRequest &request)
 {
     QJsonParseError error{};
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &error);
+    // An object with a number out of range (e.g. 1e400) is a bad field value, not a bad body.
+    if (error.error == QJsonParseError::IllegalNumber && request.body.trimmed().startsWith('{'))
+        throw ApiError(ErrorCode::InvalidParameter, QStringLiteral("A number in the body is out of range"));
     if (error.error != QJsonParseError::NoError || !document.isObject())
         throw ApiError(ErrorCode::NotAnObject, QStringLiteral("The request body must be a JSON object"));
     return document.object();
