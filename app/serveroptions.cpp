@@ -53,7 +53,7 @@ void ServerOptions::parseListen(const QString &text, QHostAddress &address, quin
 QString ServerOptions::parseDatabaseUrl(const QString &url)
 {
     if (url.startsWith(QLatin1String("sqlite:")))
-        return url.mid(7).startsWith(QLatin1String("//")) ? QUrl(url).toLocalFile() : url.mid(7);
+        return url.startsWith(QLatin1String("sqlite://")) ? url.mid(9) : url.mid(7); // sqlite:///abs or sqlite:PATH
     if (url.contains(QLatin1String("://")))
         fail(QStringLiteral("--database: only sqlite:PATH is supported by this build (got \"%1\")")
                  .arg(QUrl(url).scheme()));

@@ -1,0 +1,187 @@
+// The shared command line of oxm-server and oxm-admin (contract §8): --listen, --database,
+// the token secret (file, environment, generated), and the numeric options.
+
+#include "serveroptions.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <stdexcept>
+
+using namespace oxm;
+
+class TestServerOptions final : public QObject
+{
+    Q_OBJECT
+
+private:
+    static ServiceConfig configFor(const QStringList &arguments)
+    {
+        QCommandLineParser parser;
+        ServerOptions options;
+        options.addTo(parser);
+        if (!parser.parse(QStringList{QStringLiteral("oxm-server")} + arguments))
+            throw std::invalid_argument(parser.errorText().toStdString());
+        return options.toConfig(parser);
+    }
+
+private Q_SLOTS:
+    void init() { qunsetenv("OXM_JWT_SECRET"); }
+
+    void listen_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<int>("port");
+        QTest::addRow("ipv4") << "127.0.0.1:8080" << true << "127.0.0.1" << 8080;
+        QTest::addRow("any") << "0.0.0.0:9" << true << "0.0.0.0" << 9;
+        QTest::addRow("ipv6 in brackets") << "[::1]:8443" << true << "::1" << 8443;
+        QTest::addRow("localhost") << "localhost:80" << true << "127.0.0.1" << 80;
+        QTest::addRow("port 0 (any free)") << "127.0.0.1:0" << true << "127.0.0.1" << 0;
+        QTest::addRow("port 65535") << "127.0.0.1:65535" << true << "127.0.0.1" << 65535;
+        QTest::addRow("port 65536") << "127.0.0.1:65536" << false << "" << 0;
+        QTest::addRow("no port") << "127.0.0.1" << false << "" << 0;
+        QTest::addRow("no host") << ":8080" << false << "" << 0;
+        QTest::addRow("port not a number") << "127.0.0.1:http" << false << "" << 0;
+        QTest::addRow("host name") << "example.org:80" << false << "" << 0;
+    }
+    void listen()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        QFETCH(QString, address);
+        QFETCH(int, port);
+        QHostAddress parsedAddress;
+        quint16 parsedPort = 1;
+        if (!valid) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ServerOptions::parseListen(text, parsedAddress, parsedPort));
+            return;
+        }
+        ServerOptions::parseListen(text, parsedAddress, parsedPort);
+        QCOMPARE(parsedAddress, QHostAddress(address));
+        QCOMPARE(int(parsedPort), port);
+    }
+
+    void databaseUrl_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("path"); // empty: refused
+        QTest::addRow("sqlite:PATH") << "sqlite:/var/lib/oxm/oxm.sqlite" << "/var/lib/oxm/oxm.sqlite";
+        QTest::addRow("sqlite relative") << "sqlite:data/oxm.sqlite" << "data/oxm.sqlite";
+        QTest::addRow("sqlite:// URL") << "sqlite:///tmp/x.sqlite" << "/tmp/x.sqlite";
+        QTest::addRow("plain path") << "/tmp/y.sqlite" << "/tmp/y.sqlite";
+        QTest::addRow("postgresql not in this build") << "postgresql://u:p@127.0.0.1:5432/oxm" << "";
+    }
+    void databaseUrl()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, path);
+        if (path.isEmpty())
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ServerOptions::parseDatabaseUrl(url));
+        else
+            QCOMPARE(ServerOptions::parseDatabaseUrl(url), path);
+    }
+
+    void secretFromFileTrimmed()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("secret"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("  s3cret-value\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        QCOMPARE(ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db.sqlite"))), QByteArray("s3cret-value"));
+    }
+
+    void secretFileReadableByOthersIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("secret"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("s3cret\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+        try {
+            ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db.sqlite")));
+            QFAIL("a world-readable secret file was accepted");
+        } catch (const std::invalid_argument &error) {
+            const QString message = QString::fromUtf8(error.what());
+            QVERIFY2(message.contains(QLatin1String("chmod 600")), qPrintable(message));
+            QVERIFY2(!message.contains(QLatin1String("s3cret")), "the message leaks the secret");
+        }
+    }
+
+    void emptySecretFileIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("secret"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db"))));
+    }
+
+    void secretFromEnvironment()
+    {
+        QTemporaryDir dir;
+        qputenv("OXM_JWT_SECRET", "from-env");
+        QCOMPARE(ServerOptions::loadSecret({}, dir.filePath(QStringLiteral("db.sqlite"))), QByteArray("from-env"));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("jwt-secret"))));
+    }
+
+    void generatedSecretIsKeptBesideTheDatabaseOwnerOnly()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("sub/oxm.sqlite"));
+        const QByteArray first = ServerOptions::loadSecret({}, db);
+        QCOMPARE(first.size(), 64); // 32 random bytes, hex
+        const QString kept = dir.filePath(QStringLiteral("sub/jwt-secret"));
+        QVERIFY(QFile::exists(kept));
+        QCOMPARE(QFile::permissions(kept) & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteOther),
+                 QFileDevice::Permissions());
+        QCOMPARE(ServerOptions::loadSecret({}, db), first); // the same secret on the next start
+    }
+
+    void commandLine_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<bool>("valid");
+        QTest::addRow("defaults") << QStringList{} << true;
+        QTest::addRow("stream timeout 1") << QStringList{"--stream-timeout", "1"} << true;
+        QTest::addRow("stream timeout 0") << QStringList{"--stream-timeout", "0"} << false;
+        QTest::addRow("stream timeout text") << QStringList{"--stream-timeout", "soon"} << false;
+        QTest::addRow("threads 64") << QStringList{"--threads", "64"} << true;
+        QTest::addRow("threads 65") << QStringList{"--threads", "65"} << false;
+        QTest::addRow("trusted proxy") << QStringList{"--trusted-proxy", "10.0.0.1"} << true;
+        QTest::addRow("trusted proxy not an address") << QStringList{"--trusted-proxy", "proxy"} << false;
+    }
+    void commandLine()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(bool, valid);
+        QTemporaryDir dir;
+        qputenv("OXM_JWT_SECRET", "x");
+        arguments << QStringLiteral("--database") << (QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("db.sqlite")));
+        if (!valid) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, configFor(arguments));
+            return;
+        }
+        const ServiceConfig config = configFor(arguments);
+        QCOMPARE(config.databasePath, dir.filePath(QStringLiteral("db.sqlite")));
+        QCOMPARE(config.jwtSecret, QByteArray("x"));
+        if (arguments.isEmpty() || arguments.size() == 2) { // only --database: the contract's defaults
+            QCOMPARE(config.listenAddress, QHostAddress(QHostAddress::LocalHost));
+            QCOMPARE(config.port, quint16(8080));
+            QCOMPARE(config.streamTimeoutSeconds, 180);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerOptions)
+#include "tst_serveroptions.moc"
