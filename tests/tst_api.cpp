@@ -1238,6 +1238,9 @@ void ApiTest::methodNotAllowed_data()
     QTest::addRow("GET towatch entry") << QByteArrayLiteral("GET") << Api + "/towatch/a" << QStringList{"PUT", "DELETE"};
     QTest::addRow("PATCH towatch entry") << QByteArrayLiteral("PATCH") << Api + "/towatch/a" << QStringList{"PUT", "DELETE"};
     QTest::addRow("POST healthz") << QByteArrayLiteral("POST") << QByteArrayLiteral("/healthz") << QStringList{"GET"};
+    // PUT and DELETE on the reserved names answer 400/1104 (contract §3): not offered in Allow.
+    QTest::addRow("POST history") << QByteArrayLiteral("POST") << Api + "/streams/history" << QStringList{"GET"};
+    QTest::addRow("PATCH counts") << QByteArrayLiteral("PATCH") << Api + "/streams/counts" << QStringList{"GET"};
 }
 
 void ApiTest::methodNotAllowed()

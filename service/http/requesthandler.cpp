@@ -50,8 +50,8 @@ RequestHandler::RequestHandler(const ServiceConfig &config, Services services, Q
     r.addRoute("GET", "streams/history", [this](R &q) { return m_streams.historyAction(q); });
     r.addRoute("GET", "streams/counts", [this](R &q) { return m_streams.countsAction(q); });
     for (const char *reserved : {"streams/history", "streams/counts"}) {
-        r.addRoute("PUT", reserved, [this](R &q) { return m_streams.reservedAction(q); });
-        r.addRoute("DELETE", reserved, [this](R &q) { return m_streams.reservedAction(q); });
+        r.addRefusingRoute("PUT", reserved, [this](R &q) { return m_streams.reservedAction(q); });
+        r.addRefusingRoute("DELETE", reserved, [this](R &q) { return m_streams.reservedAction(q); });
     }
     r.addRoute("GET", "streams/<arg>", [this](R &q) { return m_streams.resumePointAction(q); });
     r.addRoute("DELETE", "streams/<arg>", [this](R &q) { return m_streams.deleteResumePointAction(q); });

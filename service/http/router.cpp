@@ -27,6 +27,12 @@ void Router::addRoute(const QByteArray &method, const QByteArray &pattern, Handl
     m_routes.append(std::move(route));
 }
 
+void Router::addRefusingRoute(const QByteArray &method, const QByteArray &pattern, Handler handler)
+{
+    addRoute(method, pattern, std::move(handler));
+    m_routes.last().listedInAllow = false;
+}
+
 Router::Match Router::match(const QByteArray &method, const QByteArray &encodedPath) const
 {
     const auto notFound = [&] {
@@ -57,7 +63,7 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &encodedP
         }
         if (!matches)
             continue;
-        if (!allowed.contains(route.method))
+        if (route.listedInAllow && !allowed.contains(route.method))
             allowed.append(route.method);
         if (route.method == method && (!best || route.literalCount > best->literalCount)) {
             best = &route;

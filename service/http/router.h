@@ -27,6 +27,7 @@ public:
         QByteArrayList segments;
         Handler handler;
         bool authenticated = true;
+        bool listedInAllow = true; ///< false for routes that exist only to refuse (reserved names)
         int literalCount = 0;
     };
 
@@ -41,6 +42,9 @@ public:
 
     void addRoute(const QByteArray &method, const QByteArray &pattern, Handler handler,
                   bool authenticated = true);
+    /// A route that always refuses (e.g. PUT on a reserved name): matched like any other, but
+    /// not offered in the Allow header of a 405.
+    void addRefusingRoute(const QByteArray &method, const QByteArray &pattern, Handler handler);
 
     /// Matches `encodedPath` (as received, percent-encoded). Throws ApiError NotFound (1040) or
     /// MethodNotAllowed (1091, with an Allow header).
