@@ -49,7 +49,7 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &encodedP
     const QByteArrayList segments = rest.split('/');
     const Route *best = nullptr;
     QList<QByteArray> bestArgs;
-    QList<QByteArray> allowed;
+    QList<const Route *> matching;
     for (const Route &route : m_routes) {
         if (route.segments.size() != segments.size())
             continue;
@@ -63,8 +63,7 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &encodedP
         }
         if (!matches)
             continue;
-        if (route.listedInAllow && !allowed.contains(route.method))
-            allowed.append(route.method);
+        matching.append(&route);
         if (route.method == method && (!best || route.literalCount > best->literalCount)) {
             best = &route;
             bestArgs = std::move(args);
@@ -72,8 +71,17 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &encodedP
     }
     if (best)
         return Match{best, bestArgs};
-    if (allowed.isEmpty())
+    if (matching.isEmpty())
         throw notFound();
+    // Allow lists the methods of the most specific pattern that matched ("streams/history", not
+    // "streams/<arg>"), except routes that exist only to refuse.
+    int mostLiterals = 0;
+    for (const Route *route : std::as_const(matching))
+        mostLiterals = std::max(mostLiterals, route->literalCount);
+    QList<QByteArray> allowed;
+    for (const Route *route : std::as_const(matching))
+        if (route->literalCount == mostLiterals && route->listedInAllow && !allowed.contains(route->method))
+            allowed.append(route->method);
     throw ApiError(ErrorCode::MethodNotAllowed,
                    QStringLiteral("Method %1 is not allowed here; allowed: %2")
                        .arg(QString::fromLatin1(method), QString::fromLatin1(allowed.join(", "))),
