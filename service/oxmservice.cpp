@@ -55,6 +55,7 @@ void OxmService::open()
     }
     m_store = std::move(store);
     m_policies = std::make_unique<PolicyService>(*m_store);
+    m_policies->load();
     m_resumePoints = std::make_unique<ResumePoints>(*m_store, *m_clock);
     m_watchlist = std::make_unique<Watchlist>(*m_store, *m_clock);
     m_catalog = std::make_unique<Catalog>(*m_store);

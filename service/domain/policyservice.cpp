@@ -44,7 +44,16 @@ std::optional<StreamPolicy> PolicyService::policy(const QString &tenant)
 
 StreamPolicy PolicyService::effectivePolicy(const QString &tenant)
 {
-    return policy(tenant).value_or(StreamPolicy{});
+    // The hot path of every heartbeat: memory only. Every policy is loaded at start (load())
+    // and every change made through this service updates the cache; a tenant not in it has no
+    // limits (registered elsewhere with all zeros, or not at all).
+    QReadLocker locker(&m_lock);
+    return m_cache.value(tenant);
+}
+
+void PolicyService::load()
+{
+    allPolicies();
 }
 
 StreamPolicy PolicyService::setPolicy(const QString &tenant, const StreamPolicy &policy)

@@ -13,8 +13,8 @@ namespace oxm {
 class DurableStore;
 
 /// Tenants and their streaming policies (seed: "Managing Streaming Policies"; contract §4).
-/// Reads are served from a cache filled from the DurableStore (a tenant registered by another
-/// process, e.g. `oxm-server tenant add`, is found on the first miss). Writes go to the store
+/// Reads are served from a cache filled from the DurableStore by load(); policy() also finds a
+/// tenant registered by another process (e.g. `oxm-server tenant add`) on its first miss. Writes go to the store
 /// first and reach the cache only once committed. Thread-safe.
 class PolicyService final : public QObject
 {
@@ -33,8 +33,10 @@ public:
 
     /// The tenant's policy, or std::nullopt when it was never registered. Throws StorageError.
     std::optional<StreamPolicy> policy(const QString &tenant);
+    /// Fills the cache with every stored policy. Throws StorageError.
+    void load();
     /// The policy that admission applies: the tenant's, or all zeros (nothing enforced) for an
-    /// unregistered tenant.
+    /// unregistered tenant. From memory only (see load()): it never waits for the database.
     StreamPolicy effectivePolicy(const QString &tenant);
     /// Validates (see validate()), stores, registers the tenant if needed, emits policyChanged.
     /// Returns the stored policy.

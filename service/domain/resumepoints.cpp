@@ -22,7 +22,15 @@ QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &us
                                         qint64 progress)
 {
     const ResumePoint point{tenant, userId, assetId, progress, m_clock.nowNs()};
-    return QtConcurrent::run(&m_writers, [this, point] { m_store.saveResumePoint(point); });
+    // Through a QPromise so that a StorageError reaches the future as itself (QtConcurrent would
+    // wrap it in QUnhandledException) and is mapped to 503/1503 like any other.
+    return QtConcurrent::run(&m_writers, [this, point](QPromise<void> &promise) {
+        try {
+            m_store.saveResumePoint(point);
+        } catch (...) {
+            promise.setException(std::current_exception());
+        }
+    });
 }
 
 ResumePoint ResumePoints::record(const QString &tenant, const QString &userId, const QString &assetId,

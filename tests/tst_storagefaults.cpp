@@ -1,0 +1,75 @@
+// A database that goes away under a running service: requests that need it get a JSON
+// 503/1503 (docs/api.md), nothing leaks, requests that don't need it go on, and the service
+// recovers when the database is back.
+
+#include "testsupport.h"
+
+#include "oxmservice.h"
+#include "storage/sqlitestore.h"
+
+#include <QTest>
+
+using namespace oxm;
+using namespace oxm::test;
+
+class TestStorageFaults final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void unavailableDatabaseAnswers503AndRecovers_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<bool>("streamStaysActive");
+        QTest::addRow("watchlist add") << QByteArray("PUT") << QByteArray("/oxm/v1/towatch/movie-9") << true;
+        QTest::addRow("watchlist read") << QByteArray("GET") << QByteArray("/oxm/v1/towatch") << true;
+        QTest::addRow("history") << QByteArray("GET") << QByteArray("/oxm/v1/streams/history") << true;
+        QTest::addRow("resume point") << QByteArray("GET") << QByteArray("/oxm/v1/streams/movie-1") << true;
+        // The stop itself takes effect (it needs no database); its progress is what fails, and a
+        // retry of the idempotent stop records it.
+        QTest::addRow("stop with progress") << QByteArray("PUT")
+                                            << QByteArray("/oxm/v1/streams/movie-1/stopped?device=tv&progress=99") << false;
+    }
+
+    void unavailableDatabaseAnswers503AndRecovers()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, target);
+        QFETCH(bool, streamStaysActive);
+        ServiceFixture f;
+        const QByteArray token = f.token(QStringLiteral("acme"), QStringLiteral("bob"));
+        QCOMPARE(f.send("PUT", "/oxm/v1/streams/movie-1/streaming?device=tv&progress=42", token).status, 204);
+
+        auto &store = dynamic_cast<SqliteStore &>(f.service().store());
+        store.close();
+
+        const Reply refused = f.send(method, target, token);
+        QCOMPARE(refused.status, 503);
+        QCOMPARE(refused.errorCode(), 1503);
+        QCOMPARE(refused.header("Content-Type"), QByteArray("application/json; charset=utf-8"));
+        QVERIFY(!refused.object().value(QStringLiteral("requestID")).toString().isEmpty());
+        QVERIFY2(!refused.body.contains("SQL") && !refused.body.contains("sqlite") && !refused.body.contains(".sqlite"),
+                 refused.body.constData());
+
+        // What needs no database goes on: health, counts, a heartbeat without progress.
+        QCOMPARE(f.send("GET", "/healthz").status, 200);
+        const QJsonObject expectedCounts =
+            streamStaysActive ? QJsonObject{{QStringLiteral("movie-1"), 1}} : QJsonObject{};
+        QCOMPARE(f.send("GET", "/oxm/v1/streams/counts", token).object(), expectedCounts);
+        QCOMPARE(f.send("PUT", "/oxm/v1/streams/movie-1/streaming?device=tv", token).status, 204);
+        QCOMPARE(f.send("GET", "/oxm/v1/streams/counts", token).object(), (QJsonObject{{QStringLiteral("movie-1"), 1}}));
+
+        // The database comes back: the same request succeeds and earlier data is intact.
+        store.open();
+        const Reply again = f.send(method, target, token);
+        QVERIFY2(again.status == 200 || again.status == 204, again.body.constData());
+        const Reply point = f.send("GET", "/oxm/v1/streams/movie-1", token);
+        QCOMPARE(point.status, 200);
+        const qint64 expectedProgress = target.contains("progress=99") ? 99 : 42;
+        QCOMPARE(point.object().value(QStringLiteral("progress")).toInteger(), expectedProgress);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStorageFaults)
+#include "tst_storagefaults.moc"
