@@ -24,7 +24,7 @@ QByteArray Reply::header(const QByteArray &name) const
 }
 
 Reply request(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &token,
-              const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
+              const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers, int timeoutMs)
 {
     thread_local QNetworkAccessManager manager;
     const QUrl url = QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port) + target, QUrl::StrictMode);
@@ -39,15 +39,17 @@ Reply request(quint16 port, const QByteArray &method, const QByteArray &target, 
     QNetworkReply *reply = manager.sendCustomRequest(req, method, body);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
     loop.exec();
     Reply result;
     if (reply->isFinished()) {
         result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         result.body = reply->readAll();
         result.headers = reply->rawHeaderPairs();
+    } else {
+        reply->abort();
     }
-    reply->deleteLater();
+    delete reply;
     return result;
 }
 

@@ -37,12 +37,13 @@ struct Reply
     int errorCode() const { return object().value(QStringLiteral("errorCode")).toInt(-1); }
 };
 
-/// Sends one request with QNetworkAccessManager and waits for the reply (at most 30 s).
+/// Sends one request with the calling thread's own QNetworkAccessManager and waits for the reply
+/// (at most `timeoutMs`; status 0 on a network failure or time-out). Safe from any thread.
 /// `target` is the path and query exactly as they go on the wire, e.g.
 /// "/oxm/v1/streams/a%2Fb/streaming?device=tv". `token` empty → no Authorization header.
 Reply request(quint16 port, const QByteArray &method, const QByteArray &target,
               const QByteArray &token = {}, const QByteArray &body = {},
-              const QList<QPair<QByteArray, QByteArray>> &headers = {});
+              const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 30000);
 
 /// An OxmService on a free loopback port over a fresh SQLite database in a temporary
 /// directory, driven by a ManualClock.

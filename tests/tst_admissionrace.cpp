@@ -45,30 +45,13 @@ struct Outcome
     int active = -1;
 };
 
-/// Sends one request on `manager` (owned by the calling thread) and waits for the reply.
-Outcome send(QNetworkAccessManager &manager, quint16 port, const QByteArray &method, const QByteArray &target,
-             const QByteArray &token)
+/// Sends one request from the calling thread (testsupport's request(): a manager per thread).
+Outcome send(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &token)
 {
-    QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port) + target, QUrl::StrictMode));
-    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    req.setRawHeader("Authorization", "Bearer " + token);
-    QNetworkReply *reply = manager.sendCustomRequest(req, method);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(20000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Outcome out;
-    if (reply->isFinished()) {
-        out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
-        out.errorCode = o.value(QStringLiteral("errorCode")).toInt(-1);
-        out.limit = o.value(QStringLiteral("limit")).toInt(-1);
-        out.active = o.value(QStringLiteral("active")).toInt(-1);
-    } else {
-        reply->abort();
-    }
-    delete reply;
-    return out;
+    const Reply reply = request(port, method, target, token, {}, {}, 20000);
+    const QJsonObject o = reply.object();
+    return Outcome{reply.status, o.value(QStringLiteral("errorCode")).toInt(-1),
+                   o.value(QStringLiteral("limit")).toInt(-1), o.value(QStringLiteral("active")).toInt(-1)};
 }
 
 /// An OxmService with more HTTP threads than ServiceFixture's two, so that admissions really
@@ -114,14 +97,13 @@ std::vector<std::vector<Outcome>> race(quint16 port, int threads, int rounds, co
     std::vector<std::unique_ptr<QThread>> workers;
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back(QThread::create([&, t] {
-            QNetworkAccessManager manager; // this thread's own
             // Warm up: open the connection before the race so the race is about admission.
-            send(manager, port, "GET", "/healthz", {});
+            send(port, "GET", "/healthz", {}); // opens this thread's connection
             for (int r = 0; r < rounds; ++r) {
                 const QByteArray tgt = target(r, t);
                 const QByteArray tok = token(r, t);
                 sync.arrive_and_wait();
-                outcomes[r][t] = send(manager, port, "PUT", tgt, tok);
+                outcomes[r][t] = send(port, "PUT", tgt, tok);
             }
         }));
         workers.back()->start();

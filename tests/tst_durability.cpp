@@ -146,23 +146,10 @@ private:
     QString m_error;
 };
 
-/// Sends one request on a manager owned by the calling thread; status 0 on a network failure.
-int sendOn(QNetworkAccessManager &manager, quint16 port, const QByteArray &method, const QByteArray &target,
-           const QByteArray &token)
+/// Sends one request from the calling thread; status 0 on a network failure.
+int sendOn(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &token)
 {
-    QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port) + target, QUrl::StrictMode));
-    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    req.setRawHeader("Authorization", "Bearer " + token);
-    QNetworkReply *reply = manager.sendCustomRequest(req, method);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-    loop.exec();
-    const int status = reply->isFinished() ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : 0;
-    if (!reply->isFinished())
-        reply->abort();
-    delete reply;
-    return status;
+    return request(port, method, target, token, {}, {}, 10000).status;
 }
 
 /// Sends heartbeats with progress (a fresh asset each) for one user until told to stop or
@@ -178,11 +165,10 @@ public:
     void start()
     {
         m_thread.reset(QThread::create([this] {
-            QNetworkAccessManager manager;
             for (int seq = 0; !m_stop.load(); ++seq) {
                 const QString asset = QStringLiteral("%1-%2").arg(m_prefix).arg(seq);
                 const qint64 progress = 100000 + seq;
-                const int status = sendOn(manager, m_port, "PUT",
+                const int status = sendOn(m_port, "PUT",
                                           "/oxm/v1/streams/" + asset.toUtf8() + "/streaming?device=writer&progress="
                                               + QByteArray::number(progress),
                                           m_token);

@@ -16,6 +16,18 @@ class TestServerOptions final : public QObject
     Q_OBJECT
 
 private:
+    /// Writes `content` to DIR/secret with `permissions`; returns the path.
+    static QString writeSecretFile(const QTemporaryDir &dir, const QByteArray &content,
+                                   QFileDevice::Permissions permissions)
+    {
+        const QString path = dir.filePath(QStringLiteral("secret"));
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size())
+            return {};
+        file.close();
+        return file.setPermissions(permissions) ? path : QString();
+    }
+
     static ServiceConfig configFor(const QStringList &arguments)
     {
         QCommandLineParser parser;
@@ -87,24 +99,16 @@ private Q_SLOTS:
     void secretFromFileTrimmed()
     {
         QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("secret"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("  s3cret-value\n");
-        file.close();
-        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        const QString path = writeSecretFile(dir, "  s3cret-value\n", QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY(!path.isEmpty());
         QCOMPARE(ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db.sqlite"))), QByteArray("s3cret-value"));
     }
 
     void secretFileReadableByOthersIsRefused()
     {
         QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("secret"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("s3cret\n");
-        file.close();
-        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+        const QString path = writeSecretFile(dir, "s3cret\n", QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther);
+        QVERIFY(!path.isEmpty());
         try {
             ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db.sqlite")));
             QFAIL("a world-readable secret file was accepted");
@@ -118,12 +122,8 @@ private Q_SLOTS:
     void emptySecretFileIsRefused()
     {
         QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("secret"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("\n");
-        file.close();
-        QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        const QString path = writeSecretFile(dir, "\n", QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY(!path.isEmpty());
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ServerOptions::loadSecret(path, dir.filePath(QStringLiteral("db"))));
     }
 
