@@ -141,7 +141,7 @@ int main(int argc, char *argv[])
         });
         service.open();
         const quint16 port = service.startListening();
-        QTextStream(stdout) << "oxm-server listening on http://"
+        QTextStream(stdout) << "oxm-server listening on " << (service.isTls() ? "https://" : "http://")
                             << (config.listenAddress.protocol() == QAbstractSocket::IPv6Protocol
                                     ? QLatin1Char('[') + config.listenAddress.toString() + QLatin1Char(']')
                                     : config.listenAddress.toString())

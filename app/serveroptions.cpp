@@ -20,7 +20,7 @@ namespace {
 void ServerOptions::addTo(QCommandLineParser &parser)
 {
     parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
-                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections});
+                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey});
 }
 
 QString ServerOptions::defaultDatabasePath()
@@ -132,6 +132,14 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
             fail(QStringLiteral("--trusted-proxy: \"%1\" is not an IP address").arg(proxy));
         config.trustedProxies.append(address);
     }
+    if (parser.isSet(m_tlsCert) != parser.isSet(m_tlsKey))
+        fail(QStringLiteral("HTTPS needs both --tls-cert FILE and --tls-key FILE"));
+    for (const QCommandLineOption *option : {&m_tlsCert, &m_tlsKey}) {
+        if (parser.isSet(*option) && !QFileInfo(parser.value(*option)).isReadable())
+            fail(QStringLiteral("--%1: cannot read \"%2\"").arg(option->names().constFirst(), parser.value(*option)));
+    }
+    config.tlsCertificateFile = parser.value(m_tlsCert);
+    config.tlsKeyFile = parser.value(m_tlsKey);
     config.jwtSecret = loadSecret(parser.value(m_secretFile), config.databasePath);
     return config;
 }

@@ -11,7 +11,8 @@ namespace oxm {
 /// `--listen HOST:PORT`, `--database URL`, `--jwt-secret-file PATH` (else OXM_JWT_SECRET, else a
 /// secret generated once beside the database), `--stream-timeout SECONDS`, plus `--threads N`
 /// and `--trusted-proxy ADDR` (repeatable), and the front door's limits: `--max-body-bytes N`,
-/// `--idle-timeout SECONDS`, `--header-timeout SECONDS`, `--max-connections N`.
+/// `--idle-timeout SECONDS`, `--header-timeout SECONDS`, `--max-connections N`; HTTPS with
+/// `--tls-cert FILE --tls-key FILE` (both or neither).
 class ServerOptions
 {
 public:
@@ -59,8 +60,14 @@ private:
                                        QStringLiteral("Seconds a client may take to send a request's headers (default 10)."),
                                        QStringLiteral("SECONDS")};
     QCommandLineOption m_maxConnections{QStringLiteral("max-connections"),
-                                        QStringLiteral("Open connections served at once; more are refused with 503 (default 1000)."),
+                                        QStringLiteral("Open connections at once; at the cap the longest-idle one is closed for a new one, and when none is idle the new one gets 503 (default 1000)."),
                                         QStringLiteral("N")};
+    QCommandLineOption m_tlsCert{QStringLiteral("tls-cert"),
+                                 QStringLiteral("Serve HTTPS only, with this PEM certificate (chain); needs --tls-key."),
+                                 QStringLiteral("FILE")};
+    QCommandLineOption m_tlsKey{QStringLiteral("tls-key"),
+                                QStringLiteral("PEM private key (RSA or EC, unencrypted) for --tls-cert."),
+                                QStringLiteral("FILE")};
 };
 
 } // namespace oxm

@@ -100,6 +100,11 @@ bool OxmService::isListening() const
     return m_frontend && m_frontend->isListening();
 }
 
+int OxmService::openConnections() const
+{
+    return m_frontend ? m_frontend->openConnections() : 0;
+}
+
 quint16 OxmService::port() const
 {
     return isListening() ? m_frontend->port() : 0;

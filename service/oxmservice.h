@@ -53,6 +53,10 @@ public:
     bool isListening() const;
     /// The port being served, 0 when not listening.
     quint16 port() const;
+    /// Connections open now (front door; docs/api.md "Front door limits"), 0 when not listening.
+    int openConnections() const;
+    /// Whether the port serves HTTPS (--tls-cert / --tls-key).
+    bool isTls() const { return !m_config.tlsCertificateFile.isEmpty(); }
 
     const Clock &clock() const { return *m_clock; }
     DurableStore &store();

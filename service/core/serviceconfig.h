@@ -26,6 +26,9 @@ struct ServiceConfig
     int headerTimeoutMs = 10000;      ///< --header-timeout: first byte of a request to end of headers
     int maxConnections = 1000;        ///< --max-connections: open connections per process
     QList<QHostAddress> trustedProxies; ///< peers whose X-Forwarded-For is honoured (contract §5)
+    // HTTPS (issue 4): both set → the port serves TLS only; PEM files.
+    QString tlsCertificateFile;       ///< --tls-cert: certificate (chain), PEM
+    QString tlsKeyFile;               ///< --tls-key: unencrypted RSA or EC private key, PEM
 };
 
 } // namespace oxm

@@ -3,10 +3,12 @@
 #include <cctype>
 
 #include "core/serviceconfig.h"
+#include "http/connectiontable.h"
 #include "http/errormapper.h"
 
 #include <QLoggingCategory>
 #include <QUuid>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <sys/socket.h>
@@ -55,10 +57,16 @@ qint64 GuardedSocket::writeData(const char *data, qint64 size)
 {
     if (writeObserver)
         writeObserver(data, size);
-    return QTcpSocket::writeData(data, size);
+    return QSslSocket::writeData(data, size);
 }
 
 namespace {
+qint64 monotonicMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 ConnectionGuard *guardOf(http_parser *parser)
 {
     return static_cast<ConnectionGuard *>(parser->data);
@@ -82,12 +90,10 @@ const http_parser_settings &ConnectionGuard::settings()
     return s;
 }
 
-ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits,
-                                 std::shared_ptr<std::atomic<int>> openConnections)
+ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits)
     : QObject(socket)
     , m_socket(socket)
     , m_limits(limits)
-    , m_openConnections(std::move(openConnections))
 {
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
@@ -99,12 +105,16 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
     // Connected before QHttpServer connects its own slot (GuardedTcpServer), so this runs first.
     connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
     connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::onBytesWritten);
+    // Over TLS, bytesWritten reports plaintext handed to the encryption; the encrypted bytes
+    // reach the kernel later (encryptedBytesWritten), and only then may the write side close.
+    connect(socket, &QSslSocket::encryptedBytesWritten, this, &ConnectionGuard::onBytesWritten);
     // Counts final responses (not 100 Continue). QHttpServerResponder 6.4 writes "HTTP/1.1 "
     // and the status code as separate pieces, serializeResponse() the whole status line in one;
     // a JSON body never starts like a status line.
     socket->writeObserver = [this](const char *data, qint64 size) {
         static constexpr char kPrefix[] = "HTTP/1.1 ";
         static constexpr qint64 kPrefixSize = sizeof(kPrefix) - 1;
+        const qint64 before = m_responsesWritten;
         if (m_statusPending) {
             m_statusPending = false;
             if (size > 0 && data[0] != '1')
@@ -115,6 +125,8 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
             else if (data[kPrefixSize] != '1')
                 ++m_responsesWritten;
         }
+        if (m_responsesWritten != before && m_responsesWritten >= m_requestsCompleted && m_table)
+            m_table->setIdle(m_tableId, true, monotonicMs());
     };
     connect(socket, &QAbstractSocket::disconnected, this, [this] {
         m_idleTimer.stop();
@@ -143,8 +155,27 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
 
 ConnectionGuard::~ConnectionGuard()
 {
-    if (m_openConnections)
-        m_openConnections->fetch_sub(1);
+    if (m_table)
+        m_table->remove(m_tableId);
+}
+
+void ConnectionGuard::setTableEntry(std::shared_ptr<ConnectionTable> table, quint64 id)
+{
+    m_table = std::move(table);
+    m_tableId = id;
+}
+
+void ConnectionGuard::evict()
+{
+    if (!m_socket)
+        return;
+    if (m_responsesWritten >= m_requestsCompleted) {
+        qCDebug(lcGuard) << "evicting an idle connection to make room for a new one";
+        m_socket->abort();
+        return;
+    }
+    // Busy: its answer goes out first, then it closes (as after `Connection: close`).
+    m_state = State::Closing;
 }
 
 void ConnectionGuard::onReadyRead()
@@ -241,13 +272,22 @@ void ConnectionGuard::onBytesWritten(qint64)
 {
     if (m_state == State::Idle)
         m_idleTimer.start();
-    if (m_state == State::Refused || (m_state == State::Closing && m_responsesWritten >= m_requestsCompleted))
-        halfCloseWhenFlushed();
+    if (m_state == State::Refused || (m_state == State::Closing && m_responsesWritten >= m_requestsCompleted)) {
+        // Over TLS, QSslSocket emits bytesWritten after encrypting and before handing the
+        // encrypted bytes to the TCP socket (they are in OpenSSL's buffer, counted nowhere):
+        // look again once that has happened.
+        if (auto *tls = qobject_cast<QSslSocket *>(m_socket.data()); tls && tls->isEncrypted())
+            QMetaObject::invokeMethod(this, &ConnectionGuard::halfCloseWhenFlushed, Qt::QueuedConnection);
+        else
+            halfCloseWhenFlushed();
+    }
 }
 
 void ConnectionGuard::halfCloseWhenFlushed()
 {
     if (m_halfClosed || !m_socket || m_socket->bytesToWrite() > 0)
+        return;
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket.data()); tls && tls->encryptedBytesToWrite() > 0)
         return;
     m_halfClosed = true;
     ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
@@ -423,10 +463,13 @@ int ConnectionGuard::onMessageComplete(http_parser *parser)
 {
     ConnectionGuard *g = guardOf(parser);
     ++g->m_requestsCompleted;
+    if (g->m_table)
+        g->m_table->setIdle(g->m_tableId, false, monotonicMs());
     g->m_idleTimer.start();
     g->m_messageEnded = true;
     // Connection: close or HTTP/1.0 (QHttpServer 6.4 ignores both): answer this one, then close.
-    g->m_state = http_should_keep_alive(parser) ? State::Idle : State::Closing;
+    if (g->m_state != State::Closing) // evict() may have asked for the close already
+        g->m_state = http_should_keep_alive(parser) ? State::Idle : State::Closing;
     http_parser_pause(parser, 1);
     return 0;
 }

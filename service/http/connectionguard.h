@@ -8,7 +8,8 @@
 #include <QObject>
 #include <QPair>
 #include <QPointer>
-#include <QTcpSocket>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTimer>
 #include <atomic>
 #include <functional>
@@ -18,6 +19,7 @@
 namespace oxm {
 
 struct ServiceConfig;
+class ConnectionTable;
 
 /// The limits of the front door (docs/api.md, "Front door limits"), taken from ServiceConfig.
 struct FrontDoorLimits
@@ -43,14 +45,16 @@ QByteArray serializeResponse(const HttpResponse &response,
                              const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
 
 /// The socket of a guarded connection: lets its ConnectionGuard see what QHttpServer writes,
-/// so it knows when the response to a `Connection: close` request has gone out.
-class GuardedSocket final : public QTcpSocket
+/// so it knows when the response to a `Connection: close` request has gone out. A QSslSocket
+/// that stays plain TCP unless the server serves TLS (then startServerEncryption() is called
+/// before QHttpServer sees it, and everything the guard and QHttpServer read is decrypted).
+class GuardedSocket final : public QSslSocket
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(GuardedSocket)
 
 public:
-    using QTcpSocket::QTcpSocket;
+    using QSslSocket::QSslSocket;
     std::function<void(const char *data, qint64 size)> writeObserver;
 
 protected:
@@ -65,17 +69,23 @@ protected:
 /// discarding input for lingerMs so a client still sending its body reads the answer, half-closes
 /// and closes. It also closes idle connections and slow headers, answers
 /// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
+/// It keeps the connection's entry in the ConnectionTable (idle or busy) and closes the
+/// connection when the table evicts it.
 class ConnectionGuard final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ConnectionGuard)
 
 public:
-    /// Parented to `socket`. `openConnections` is decremented when the guard (i.e. the socket)
-    /// is destroyed; may be null.
-    ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits,
-                    std::shared_ptr<std::atomic<int>> openConnections = {});
+    /// Parented to `socket`.
+    ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &limits);
     ~ConnectionGuard() override;
+
+    /// The connection got entry `id` of `table` (ConnectionTable::admit); removed when the
+    /// guard (i.e. the socket) is destroyed.
+    void setTableEntry(std::shared_ptr<ConnectionTable> table, quint64 id);
+    /// The table evicted this connection: closed now if idle, else after its answer is out.
+    void evict();
 
 private:
     enum class State { Idle, Headers, Body, Closing, Refused };
@@ -106,7 +116,8 @@ private:
 
     QPointer<QTcpSocket> m_socket;
     const FrontDoorLimits m_limits;
-    std::shared_ptr<std::atomic<int>> m_openConnections;
+    std::shared_ptr<ConnectionTable> m_table;
+    quint64 m_tableId = 0;
     http_parser m_parser{};
     State m_state = State::Idle;
     Refusal m_refusal;            // set by a callback that stops the parser

@@ -1,11 +1,15 @@
 #include "httpfrontend.h"
 
 #include "core/serviceconfig.h"
+#include "http/connectiontable.h"
 #include "http/guardedtcpserver.h"
 #include "http/httpserveradapter.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QTcpServer>
 #include <QThread>
 #include <stdexcept>
@@ -24,6 +28,55 @@ HttpFrontend::HttpFrontend(RequestHandler &handler, const ServiceConfig &config,
     , m_handler(handler)
     , m_limits(FrontDoorLimits::from(config))
 {
+    if (!config.tlsCertificateFile.isEmpty() || !config.tlsKeyFile.isEmpty())
+        m_tls = loadTlsConfiguration(config.tlsCertificateFile, config.tlsKeyFile);
+}
+
+namespace {
+[[noreturn]] void tlsFailure(const QString &message)
+{
+    throw std::runtime_error(message.toStdString());
+}
+
+QByteArray readPem(const QString &file, const char *what)
+{
+    if (file.isEmpty())
+        tlsFailure(QStringLiteral("TLS needs both a certificate (--tls-cert) and a private key (--tls-key); the %1 is missing")
+                       .arg(QLatin1String(what)));
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        tlsFailure(QStringLiteral("cannot read the TLS %1 %2: %3").arg(QLatin1String(what), file, f.errorString()));
+    return f.readAll();
+}
+} // namespace
+
+QSslConfiguration HttpFrontend::loadTlsConfiguration(const QString &certificateFile, const QString &keyFile)
+{
+    if (!QSslSocket::supportsSsl())
+        tlsFailure(QStringLiteral("TLS is not available: Qt found no TLS backend (OpenSSL 3)"));
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(readPem(certificateFile, "certificate"), QSsl::Pem);
+    if (chain.isEmpty() || chain.constFirst().isNull())
+        tlsFailure(QStringLiteral("the TLS certificate %1 holds no PEM certificate").arg(certificateFile));
+    const QByteArray keyPem = readPem(keyFile, "private key");
+    QSslKey key;
+    for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec}) {
+        key = QSslKey(keyPem, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        if (!key.isNull())
+            break;
+    }
+    if (key.isNull())
+        tlsFailure(QStringLiteral("the TLS private key %1 is not an unencrypted PEM RSA or EC private key").arg(keyFile));
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificateChain(chain);
+    configuration.setPrivateKey(key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // clients are authenticated by their token
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    return configuration;
+}
+
+int HttpFrontend::openConnections() const
+{
+    return m_table ? m_table->openConnections() : 0;
 }
 
 HttpFrontend::~HttpFrontend()
@@ -41,6 +94,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, int thre
                                      .arg(address.toString()).arg(port).arg(probe.errorString())
                                      .toStdString());
     m_port = probe.serverPort();
+    m_table = std::make_shared<ConnectionTable>(m_limits.maxConnections);
 
     for (int i = 0; i < std::max(1, threads); ++i) {
         const int fd = ::dup(int(probe.socketDescriptor()));
@@ -54,7 +108,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, int thre
         worker.thread->start();
         bool bound = false;
         QMetaObject::invokeMethod(worker.context, [&, fd, context = worker.context] {
-            auto *tcp = new GuardedTcpServer(m_limits, m_openConnections);
+            auto *tcp = new GuardedTcpServer(m_limits, m_table, m_tls);
             if (!tcp->setSocketDescriptor(fd)) {
                 ::close(fd);
                 delete tcp;
