@@ -16,6 +16,10 @@ ServerSettings AdminConfig::mergeCommandLine(ServerSettings settings, const QCom
         settings.database = parser.value(QStringLiteral("database"));
     if (given("jwt-secret-file"))
         settings.jwtSecretFile = parser.value(QStringLiteral("jwt-secret-file"));
+    if (given("tls-cert"))
+        settings.tlsCertificateFile = parser.value(QStringLiteral("tls-cert"));
+    if (given("tls-key"))
+        settings.tlsKeyFile = parser.value(QStringLiteral("tls-key"));
     bool ok = true;
     if (given("stream-timeout"))
         settings.streamTimeoutSeconds = parser.value(QStringLiteral("stream-timeout")).toInt(&ok);
@@ -37,6 +41,10 @@ ServiceConfig AdminConfig::toServiceConfig(const ServerSettings &settings, const
         arguments << QStringLiteral("--database") << settings.database;
     if (!settings.jwtSecretFile.isEmpty())
         arguments << QStringLiteral("--jwt-secret-file") << settings.jwtSecretFile;
+    if (!settings.tlsCertificateFile.isEmpty())
+        arguments << QStringLiteral("--tls-cert") << settings.tlsCertificateFile;
+    if (!settings.tlsKeyFile.isEmpty())
+        arguments << QStringLiteral("--tls-key") << settings.tlsKeyFile;
     for (const QString &proxy : trustedProxies)
         arguments << QStringLiteral("--trusted-proxy") << proxy;
     QCommandLineParser parser;

@@ -10,6 +10,7 @@
 #include "policyeditor.h"
 #include "serverscreen.h"
 #include "servicehost.h"
+#include "settingsdialog.h"
 #include "streamsfilterproxy.h"
 #include "subscribersscreen.h"
 #include "tokensscreen.h"
@@ -227,6 +228,18 @@ void AdminScreenshots::capture()
             else
                 QTextStream(stderr) << "oxm-admin: cannot write " << path << Qt::endl;
         }
+        // The service settings dialog, with HTTPS set up (its TLS rows).
+        {
+            ServerSettings example = m_host.settings();
+            example.tlsCertificateFile = QStringLiteral("/etc/oxm/tls/cert.pem");
+            example.tlsKeyFile = QStringLiteral("/etc/oxm/tls/key.pem");
+            SettingsDialog dialog(example, &m_window);
+            dialog.show();
+            QCoreApplication::processEvents();
+            const QString path = QDir(m_directory).filePath(QStringLiteral("%1-settings.png").arg(MainWindow::ScreenCount + 1));
+            if (dialog.grab().save(path))
+                ++written;
+        }
         QTextStream out(stdout);
         out << "oxm-admin: wrote " << written << " screenshots to " << m_directory << " after " << m_requests
             << " requests (";
@@ -235,7 +248,7 @@ void AdminScreenshots::capture()
         for (int code : codes)
             out << code << "×" << m_statuses.value(code) << (code == codes.last() ? "" : ", ");
         out << ")" << Qt::endl;
-        Q_EMIT finished(written == MainWindow::ScreenCount ? 0 : 1);
+        Q_EMIT finished(written == MainWindow::ScreenCount + 1 ? 0 : 1);
     });
 }
 

@@ -21,7 +21,7 @@ QString localTime(qint64 nsSinceEpoch, bool withDate)
     return time.toString(withDate ? QStringLiteral("yyyy-MM-dd hh:mm:ss") : QStringLiteral("hh:mm:ss"));
 }
 
-QString apiUrl(const QHostAddress &address, quint16 port, bool forLocalClient)
+QString apiUrl(const QHostAddress &address, quint16 port, bool forLocalClient, bool tls)
 {
     QHostAddress shown = address;
     if (forLocalClient && (address == QHostAddress::Any || address == QHostAddress::AnyIPv4))
@@ -31,7 +31,7 @@ QString apiUrl(const QHostAddress &address, quint16 port, bool forLocalClient)
     const QString host = shown.protocol() == QAbstractSocket::IPv6Protocol
                              ? QLatin1Char('[') + shown.toString() + QLatin1Char(']')
                              : shown.toString();
-    return QStringLiteral("http://%1:%2/oxm/v1").arg(host).arg(port);
+    return QStringLiteral("%1://%2:%3/oxm/v1").arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host).arg(port);
 }
 
 QString limit(int value)

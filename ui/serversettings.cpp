@@ -12,6 +12,8 @@ ServerSettings ServerSettings::load(const QSettings &settings)
     s.jwtSecretFile = settings.value(QStringLiteral("server/jwtSecretFile"), s.jwtSecretFile).toString();
     s.streamTimeoutSeconds = settings.value(QStringLiteral("server/streamTimeout"), s.streamTimeoutSeconds).toInt();
     s.threads = settings.value(QStringLiteral("server/threads"), s.threads).toInt();
+    s.tlsCertificateFile = settings.value(QStringLiteral("server/tlsCert"), s.tlsCertificateFile).toString();
+    s.tlsKeyFile = settings.value(QStringLiteral("server/tlsKey"), s.tlsKeyFile).toString();
     return s;
 }
 
@@ -22,6 +24,8 @@ void ServerSettings::save(QSettings &settings) const
     settings.setValue(QStringLiteral("server/jwtSecretFile"), jwtSecretFile);
     settings.setValue(QStringLiteral("server/streamTimeout"), streamTimeoutSeconds);
     settings.setValue(QStringLiteral("server/threads"), threads);
+    settings.setValue(QStringLiteral("server/tlsCert"), tlsCertificateFile);
+    settings.setValue(QStringLiteral("server/tlsKey"), tlsKeyFile);
 }
 
 } // namespace oxm

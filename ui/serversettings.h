@@ -16,6 +16,8 @@ struct ServerSettings
     QString jwtSecretFile;     ///< --jwt-secret-file PATH; empty: $OXM_JWT_SECRET or generated
     int streamTimeoutSeconds = 180; ///< --stream-timeout
     int threads = 2;           ///< --threads
+    QString tlsCertificateFile; ///< --tls-cert FILE (PEM); with tlsKeyFile: HTTPS only
+    QString tlsKeyFile;        ///< --tls-key FILE (PEM)
 
     /// Reads the "server/…" keys; missing keys keep the defaults above.
     static ServerSettings load(const QSettings &settings);

@@ -134,7 +134,7 @@ QString ServiceHost::apiUrl(bool forLocalClient) const
 {
     if (!isListening())
         return {};
-    return format::apiUrl(m_service->config().listenAddress, m_service->port(), forLocalClient);
+    return format::apiUrl(m_service->config().listenAddress, m_service->port(), forLocalClient, m_service->isTls());
 }
 
 ServiceConfig ServiceHost::config() const

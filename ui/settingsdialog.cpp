@@ -13,7 +13,9 @@
 namespace oxm {
 
 namespace {
-QWidget *withBrowse(QLineEdit *edit, QWidget *parent, bool save)
+enum class Browse { Database, File };
+
+QWidget *withBrowse(QLineEdit *edit, QWidget *parent, Browse kind, const QString &title = {})
 {
     auto *row = new QWidget(parent);
     auto *layout = new QHBoxLayout(row);
@@ -21,14 +23,15 @@ QWidget *withBrowse(QLineEdit *edit, QWidget *parent, bool save)
     auto *browse = new QPushButton(QObject::tr("Browse…"), row);
     layout->addWidget(edit, 1);
     layout->addWidget(browse);
-    QObject::connect(browse, &QPushButton::clicked, edit, [edit, parent, save] {
+    const bool save = kind == Browse::Database;
+    QObject::connect(browse, &QPushButton::clicked, edit, [edit, parent, save, title] {
         QString current = edit->text();
         if (current.startsWith(QLatin1String("sqlite:")))
             current = current.mid(7);
         const QString path = save ? QFileDialog::getSaveFileName(parent, QObject::tr("Database file"), current,
                                                                  QObject::tr("SQLite databases (*.sqlite *.db);;All files (*)"),
                                                                  nullptr, QFileDialog::DontConfirmOverwrite)
-                                  : QFileDialog::getOpenFileName(parent, QObject::tr("Secret file"), current);
+                                  : QFileDialog::getOpenFileName(parent, title, current);
         if (!path.isEmpty())
             edit->setText(save ? QStringLiteral("sqlite:") + path : path);
     });
@@ -43,11 +46,15 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
     , m_secretFile(new QLineEdit(settings.jwtSecretFile, this))
     , m_timeout(new QSpinBox(this))
     , m_threads(new QSpinBox(this))
+    , m_tlsCertificate(new QLineEdit(settings.tlsCertificateFile, this))
+    , m_tlsKey(new QLineEdit(settings.tlsKeyFile, this))
 {
     setWindowTitle(tr("Service settings"));
     m_listen->setPlaceholderText(QStringLiteral("127.0.0.1:8080"));
     m_database->setPlaceholderText(tr("default: oxm.sqlite in your data directory"));
     m_secretFile->setPlaceholderText(tr("default: $OXM_JWT_SECRET, else generated beside the database"));
+    m_tlsCertificate->setPlaceholderText(tr("empty: plain HTTP; a PEM file: HTTPS only"));
+    m_tlsKey->setPlaceholderText(tr("PEM private key (RSA or EC) of the certificate"));
     m_timeout->setRange(1, 86400);
     m_timeout->setSuffix(tr(" s"));
     m_timeout->setValue(settings.streamTimeoutSeconds);
@@ -56,12 +63,14 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
 
     auto *form = new QFormLayout;
     form->addRow(tr("&Listen on (HOST:PORT):"), m_listen);
-    form->addRow(tr("&Database (sqlite:PATH):"), withBrowse(m_database, this, true));
-    form->addRow(tr("Token &secret file:"), withBrowse(m_secretFile, this, false));
+    form->addRow(tr("&Database (sqlite:PATH):"), withBrowse(m_database, this, Browse::Database));
+    form->addRow(tr("Token &secret file:"), withBrowse(m_secretFile, this, Browse::File, tr("Secret file")));
     form->addRow(tr("Stream &timeout:"), m_timeout);
     form->addRow(tr("HTTP &threads:"), m_threads);
+    form->addRow(tr("TLS &certificate:"), withBrowse(m_tlsCertificate, this, Browse::File, tr("TLS certificate (PEM)")));
+    form->addRow(tr("TLS &key:"), withBrowse(m_tlsKey, this, Browse::File, tr("TLS private key (PEM)")));
     auto *note = new QLabel(tr("These are oxm-server's options (--listen, --database, --jwt-secret-file, "
-                               "--stream-timeout, --threads). Saving restarts the service with them and remembers "
+                               "--stream-timeout, --threads, --tls-cert, --tls-key). Saving restarts the service with them and remembers "
                                "them for the next runs; options given on the command line override them "
                                "for one run."), this);
     note->setWordWrap(true);
@@ -69,9 +78,13 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Save and restart"));
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(m_listen, &QLineEdit::textChanged, this, [this, buttons] {
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(m_listen->text().contains(QLatin1Char(':')));
-    });
+    // Both TLS files or neither (oxm-server refuses one without the other).
+    const auto validate = [this, buttons] {
+        const bool tlsPaired = m_tlsCertificate->text().trimmed().isEmpty() == m_tlsKey->text().trimmed().isEmpty();
+        buttons->button(QDialogButtonBox::Ok)->setEnabled(m_listen->text().contains(QLatin1Char(':')) && tlsPaired);
+    };
+    for (QLineEdit *edit : {m_listen, m_tlsCertificate, m_tlsKey})
+        connect(edit, &QLineEdit::textChanged, this, validate);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(note);
@@ -87,6 +100,8 @@ ServerSettings SettingsDialog::settings() const
     s.jwtSecretFile = m_secretFile->text().trimmed();
     s.streamTimeoutSeconds = m_timeout->value();
     s.threads = m_threads->value();
+    s.tlsCertificateFile = m_tlsCertificate->text().trimmed();
+    s.tlsKeyFile = m_tlsKey->text().trimmed();
     return s;
 }
 

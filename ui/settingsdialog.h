@@ -10,7 +10,7 @@ class QSpinBox;
 namespace oxm {
 
 /// Edits the service options (ServerSettings: listen address, database, token secret file,
-/// stream timeout, HTTP threads). The caller saves and applies them.
+/// stream timeout, HTTP threads, TLS certificate and key). The caller saves and applies them.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -27,6 +27,8 @@ private:
     QLineEdit *m_secretFile;
     QSpinBox *m_timeout;
     QSpinBox *m_threads;
+    QLineEdit *m_tlsCertificate;
+    QLineEdit *m_tlsKey;
 };
 
 } // namespace oxm

@@ -169,8 +169,11 @@ QString TokensScreen::curlCommand() const
         return {};
     const QString asset = QString::fromLatin1(QUrl::toPercentEncoding(m_asset->text().isEmpty() ? QStringLiteral("demo-asset")
                                                                                                  : m_asset->text()));
-    return QStringLiteral("curl -i -X PUT -H %1 \\\n  %2")
-        .arg(shellQuote(QStringLiteral("Authorization: Bearer ") + m_token),
+    // Over HTTPS curl must trust the server's certificate (self-signed ones are common here).
+    const QString certificate = m_host.config().tlsCertificateFile;
+    const QString trust = certificate.isEmpty() ? QString() : QStringLiteral("--cacert %1 ").arg(shellQuote(certificate));
+    return QStringLiteral("curl -i %1-X PUT -H %2 \\\n  %3")
+        .arg(trust, shellQuote(QStringLiteral("Authorization: Bearer ") + m_token),
              shellQuote(QStringLiteral("%1/streams/%2/streaming?progress=0").arg(url, asset)));
 }
 
