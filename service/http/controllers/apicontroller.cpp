@@ -1,5 +1,7 @@
 #include "apicontroller.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/clock.h"
 #include "core/timeformat.h"
 #include "domain/apierror.h"
@@ -7,6 +9,7 @@
 
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <regex>
 
 namespace oxm {
 
@@ -62,11 +65,28 @@ std::optional<qint64> ApiController::optionalIntegerParam(const ApiRequest &requ
 
 QJsonObject ApiController::jsonObjectBody(const ApiRequest &request)
 {
+    // Strict RFC 8259 syntax first (Qt's parser takes `.5` and reports any bad token as an
+    // "illegal number"): invalid JSON is not a JSON object (1103); valid JSON whose number is
+    // out of range (e.g. 1e400) in an object is a bad field value (1104).
+    try {
+        (void)nlohmann::json::parse(request.body.cbegin(), request.body.cend());
+    } catch (const nlohmann::json::out_of_range &) {
+        // nlohmann stops at the first number that overflows a double; the rest of the body may
+        // still be malformed (then 1103 wins). Check it again with every exponent and every
+        // long digit run shortened (inside strings too, which keeps them valid strings).
+        // Byte-wise (std::regex on bytes), so invalid UTF-8 stays invalid.
+        std::string tamed = std::regex_replace(request.body.toStdString(), std::regex("[eE][+-]?[0-9]+"), "e0");
+        tamed = std::regex_replace(tamed, std::regex("[0-9]{300,}"), "0");
+        if (!nlohmann::json::accept(tamed))
+            throw ApiError(ErrorCode::NotAnObject, QStringLiteral("The request body must be a JSON object (it is not valid JSON)"));
+        if (request.body.trimmed().startsWith('{'))
+            throw ApiError(ErrorCode::InvalidParameter, QStringLiteral("A number in the body is out of range"));
+        throw ApiError(ErrorCode::NotAnObject, QStringLiteral("The request body must be a JSON object"));
+    } catch (const nlohmann::json::exception &) {
+        throw ApiError(ErrorCode::NotAnObject, QStringLiteral("The request body must be a JSON object (it is not valid JSON)"));
+    }
     QJsonParseError error{};
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &error);
-    // An object with a number out of range (e.g. 1e400) is a bad field value, not a bad body.
-    if (error.error == QJsonParseError::IllegalNumber && request.body.trimmed().startsWith('{'))
-        throw ApiError(ErrorCode::InvalidParameter, QStringLiteral("A number in the body is out of range"));
     if (error.error != QJsonParseError::NoError || !document.isObject())
         throw ApiError(ErrorCode::NotAnObject, QStringLiteral("The request body must be a JSON object"));
     return document.object();
