@@ -107,6 +107,7 @@ Reply rawRequest(quint16 port, const QByteArray &method, const QByteArray &targe
         result.body = data.mid(headerEnd + 4, contentLength >= 0 ? contentLength : -1);
     else
         result.status = 0;
+    recordResponse(method, target, result.status, result.headers, result.body);
     return result;
 }
 
@@ -162,6 +163,7 @@ Reply probeRaw(quint16 port, const QByteArray &bytes, bool *closed, int closeWai
         result.status = data.left(data.indexOf('\n')).trimmed().split(' ').value(1).toInt();
     if (headerEnd >= 0)
         result.body = data.mid(headerEnd + 4, contentLength >= 0 ? contentLength : -1);
+    recordRawResponse(bytes, result.status, result.headers, result.body);
     return result;
 }
 
@@ -1045,8 +1047,16 @@ void ApiTest::tokenVariants()
     if (code == 0) {
         CHECK_STATUS(r, status);
         QCOMPARE(r.body.trimmed(), QByteArrayLiteral("[]"));
+        QVERIFY(r.header("WWW-Authenticate").isEmpty());
     } else {
         CHECK_ERROR(r, status, code);
+        // RFC 6750 §3: the scheme and realm; a presented token that is refused is "invalid_token".
+        QCOMPARE(r.header("WWW-Authenticate"), code == 1000 ? QByteArray(R"(Bearer realm="oxm")")
+                                                            : QByteArray(R"(Bearer realm="oxm", error="invalid_token")"));
+        // The token is never echoed back.
+        const QByteArray presented = authorization.mid(authorization.indexOf(' ') + 1);
+        if (presented.size() > 8)
+            QVERIFY(!r.body.contains(presented));
     }
 }
 

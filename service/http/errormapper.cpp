@@ -49,6 +49,13 @@ HttpResponse toResponse(const ApiError &error, const QString &requestId)
     body.insert(QStringLiteral("requestID"), requestId);
     HttpResponse response = HttpResponse::json(QJsonDocument(body), httpStatus(error.code()));
     response.headers.append(error.headers());
+    // RFC 6750 §3: a 401 names the scheme; a token that was presented and refused is
+    // "invalid_token" (malformed, bad signature, expired: §3.1).
+    if (error.code() == ErrorCode::MissingToken)
+        response.headers.append({QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"oxm\"")});
+    else if (error.code() == ErrorCode::InvalidToken || error.code() == ErrorCode::ExpiredToken)
+        response.headers.append({QByteArrayLiteral("WWW-Authenticate"),
+                                 QByteArrayLiteral("Bearer realm=\"oxm\", error=\"invalid_token\"")});
     return response;
 }
 
