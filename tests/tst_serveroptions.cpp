@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QTest>
 #include <stdexcept>
 
@@ -160,6 +161,12 @@ private Q_SLOTS:
         QTest::addRow("threads 65") << QStringList{"--threads", "65"} << false;
         QTest::addRow("trusted proxy") << QStringList{"--trusted-proxy", "10.0.0.1"} << true;
         QTest::addRow("trusted proxy not an address") << QStringList{"--trusted-proxy", "proxy"} << false;
+        // HTTPS: both files or neither, and readable (the PEM contents are checked at start, tst_tls).
+        // "@" stands for a readable file of the test's own.
+        QTest::addRow("tls cert and key") << QStringList{"--tls-cert", "@", "--tls-key", "@"} << true;
+        QTest::addRow("tls cert without key") << QStringList{"--tls-cert", "@"} << false;
+        QTest::addRow("tls key without cert") << QStringList{"--tls-key", "@"} << false;
+        QTest::addRow("tls cert missing") << QStringList{"--tls-cert", "/nonexistent/cert.pem", "--tls-key", "@"} << false;
     }
     void commandLine()
     {
@@ -167,6 +174,10 @@ private Q_SLOTS:
         QFETCH(bool, valid);
         QTemporaryDir dir;
         qputenv("OXM_JWT_SECRET", "x");
+        QFile readable(dir.filePath(QStringLiteral("readable.pem")));
+        QVERIFY(readable.open(QIODevice::WriteOnly));
+        readable.close();
+        arguments.replaceInStrings(QRegularExpression(QStringLiteral("^@$")), readable.fileName());
         arguments << QStringLiteral("--database") << (QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("db.sqlite")));
         if (!valid) {
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, configFor(arguments));
@@ -179,6 +190,11 @@ private Q_SLOTS:
             QCOMPARE(config.listenAddress, QHostAddress(QHostAddress::LocalHost));
             QCOMPARE(config.port, quint16(8080));
             QCOMPARE(config.streamTimeoutSeconds, 180);
+            QVERIFY(config.tlsCertificateFile.isEmpty() && config.tlsKeyFile.isEmpty()); // plain HTTP
+        }
+        if (arguments.contains(QStringLiteral("--tls-cert"))) {
+            QCOMPARE(config.tlsCertificateFile, readable.fileName());
+            QCOMPARE(config.tlsKeyFile, readable.fileName());
         }
     }
 };
