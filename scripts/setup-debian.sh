@@ -7,6 +7,7 @@ packages=(
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
   libqt6sql6-sqlite libgl-dev libcpp-jwt-dev nlohmann-json3-dev libssl-dev libhttp-parser-dev
   xvfb xauth fonts-dejavu-core
+  openssl util-linux
 )
 
 missing=()
