@@ -119,6 +119,7 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("token, tenant add, catalog import"));
     ServerOptions options;
+    options.setDefaultConfigFile(QStringLiteral("/etc/oxm/oxm.conf"));
     options.addTo(parser);
     const TokenOptions tokenOptions;
     parser.addOptions({tokenOptions.tenant, tokenOptions.user, tokenOptions.role, tokenOptions.device, tokenOptions.ttl});

@@ -4,8 +4,11 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QUrl>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace oxm {
@@ -20,7 +23,7 @@ namespace {
 void ServerOptions::addTo(QCommandLineParser &parser)
 {
     parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
-                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey});
+                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey, m_config});
 }
 
 QString ServerOptions::defaultDatabasePath()
@@ -95,53 +98,106 @@ QByteArray ServerOptions::loadSecret(const QString &secretFile, const QString &d
     return secret;
 }
 
+QString ServerOptions::environmentName(const QCommandLineOption &option)
+{
+    return QStringLiteral("OXM_") + option.names().constFirst().toUpper().replace(QLatin1Char('-'), QLatin1Char('_'));
+}
+
 ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
 {
+    // The configuration file (INI, QSettings): --config FILE, else the default file if it exists.
+    std::unique_ptr<QSettings> file;
+    QString filePath = parser.isSet(m_config) ? parser.value(m_config) : qEnvironmentVariable("OXM_CONFIG");
+    if (filePath.isEmpty() && !m_defaultConfigFile.isEmpty() && QFileInfo::exists(m_defaultConfigFile))
+        filePath = m_defaultConfigFile;
+    if (!filePath.isEmpty()) {
+        if (!QFileInfo(filePath).isReadable())
+            fail(QStringLiteral("--config: cannot read \"%1\"").arg(filePath));
+        file = std::make_unique<QSettings>(filePath, QSettings::IniFormat);
+        if (file->status() != QSettings::NoError)
+            fail(QStringLiteral("%1: not a valid INI file").arg(filePath));
+        QStringList known;
+        for (const QCommandLineOption *option : fileOptions())
+            known << option->names().constFirst();
+        for (const QString &key : file->allKeys()) {
+            if (!known.contains(key))
+                fail(QStringLiteral("%1: unknown setting \"%2\" (known: %3)").arg(filePath, key, known.join(QStringLiteral(", "))));
+        }
+    }
+
+    // Command line > environment (OXM_<OPTION>) > file > defaults.
+    const auto value = [&](const QCommandLineOption &option) -> std::optional<QString> {
+        if (parser.isSet(option))
+            return parser.value(option);
+        const QString fromEnvironment = qEnvironmentVariable(environmentName(option).toLatin1().constData());
+        if (!fromEnvironment.isEmpty())
+            return fromEnvironment;
+        const QString key = option.names().constFirst();
+        if (file && file->contains(key)) {
+            const QVariant v = file->value(key);
+            return v.typeId() == QMetaType::QStringList ? v.toStringList().join(QLatin1Char(',')) : v.toString();
+        }
+        return std::nullopt;
+    };
+    const auto values = [&](const QCommandLineOption &option) {
+        if (parser.isSet(option))
+            return parser.values(option);
+        QStringList list;
+        for (const QString &item : value(option).value_or(QString()).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            list << item.trimmed();
+        return list;
+    };
+
     ServiceConfig config;
-    if (parser.isSet(m_listen))
-        parseListen(parser.value(m_listen), config.listenAddress, config.port);
-    config.databasePath = parser.isSet(m_database) ? parseDatabaseUrl(parser.value(m_database)) : defaultDatabasePath();
-    if (parser.isSet(m_streamTimeout)) {
-        bool ok = false;
-        config.streamTimeoutSeconds = parser.value(m_streamTimeout).toInt(&ok);
-        if (!ok || config.streamTimeoutSeconds < 1)
-            fail(QStringLiteral("--stream-timeout wants a whole number of seconds ≥ 1"));
-    }
-    if (parser.isSet(m_threads)) {
-        bool ok = false;
-        config.httpThreads = parser.value(m_threads).toInt(&ok);
-        if (!ok || config.httpThreads < 1 || config.httpThreads > 64)
-            fail(QStringLiteral("--threads wants a number from 1 to 64"));
-    }
-    const auto number = [&parser](const QCommandLineOption &option, qint64 min, qint64 max, qint64 fallback) {
-        if (!parser.isSet(option))
+    if (const auto listen = value(m_listen))
+        parseListen(*listen, config.listenAddress, config.port);
+    const auto database = value(m_database);
+    config.databasePath = database ? parseDatabaseUrl(*database) : defaultDatabasePath();
+    const auto number = [&value](const QCommandLineOption &option, qint64 min, qint64 max, qint64 fallback) {
+        const auto text = value(option);
+        if (!text)
             return fallback;
         bool ok = false;
-        const qint64 value = parser.value(option).toLongLong(&ok);
-        if (!ok || value < min || value > max)
+        const qint64 number = text->trimmed().toLongLong(&ok);
+        if (!ok || number < min || number > max)
             fail(QStringLiteral("--%1 wants a whole number from %2 to %3").arg(option.names().constFirst()).arg(min).arg(max));
-        return value;
+        return number;
     };
+    config.streamTimeoutSeconds = int(number(m_streamTimeout, 1, 86400 * 365, config.streamTimeoutSeconds));
+    config.httpThreads = int(number(m_threads, 1, 64, config.httpThreads));
     config.maxBodyBytes = number(m_maxBodyBytes, 0, qint64(1) << 40, config.maxBodyBytes);
     config.idleTimeoutMs = int(number(m_idleTimeout, 1, 86400, config.idleTimeoutMs / 1000) * 1000);
     config.headerTimeoutMs = int(number(m_headerTimeout, 1, 3600, config.headerTimeoutMs / 1000) * 1000);
     config.maxConnections = int(number(m_maxConnections, 1, 1000000, config.maxConnections));
-    for (const QString &proxy : parser.values(m_trustedProxy)) {
+    for (const QString &proxy : values(m_trustedProxy)) {
         QHostAddress address(proxy);
         if (address.isNull())
             fail(QStringLiteral("--trusted-proxy: \"%1\" is not an IP address").arg(proxy));
         config.trustedProxies.append(address);
     }
-    if (parser.isSet(m_tlsCert) != parser.isSet(m_tlsKey))
+    const QString tlsCert = value(m_tlsCert).value_or(QString());
+    const QString tlsKey = value(m_tlsKey).value_or(QString());
+    if (tlsCert.isEmpty() != tlsKey.isEmpty())
         fail(QStringLiteral("HTTPS needs both --tls-cert FILE and --tls-key FILE"));
-    for (const QCommandLineOption *option : {&m_tlsCert, &m_tlsKey}) {
-        if (parser.isSet(*option) && !QFileInfo(parser.value(*option)).isReadable())
-            fail(QStringLiteral("--%1: cannot read \"%2\"").arg(option->names().constFirst(), parser.value(*option)));
+    for (const auto &[name, path] : {std::pair{"tls-cert", tlsCert}, std::pair{"tls-key", tlsKey}}) {
+        if (!path.isEmpty() && !QFileInfo(path).isReadable())
+            fail(QStringLiteral("--%1: cannot read \"%2\"").arg(QLatin1String(name), path));
     }
-    config.tlsCertificateFile = parser.value(m_tlsCert);
-    config.tlsKeyFile = parser.value(m_tlsKey);
-    config.jwtSecret = loadSecret(parser.value(m_secretFile), config.databasePath);
+    config.tlsCertificateFile = tlsCert;
+    config.tlsKeyFile = tlsKey;
+    // The secret: --jwt-secret-file, else $OXM_JWT_SECRET (the secret itself, contract §8), else
+    // $OXM_JWT_SECRET_FILE or the file's jwt-secret-file, else generated beside the database.
+    QString secretFile = parser.isSet(m_secretFile) ? parser.value(m_secretFile) : QString();
+    if (secretFile.isEmpty() && qEnvironmentVariableIsEmpty("OXM_JWT_SECRET"))
+        secretFile = value(m_secretFile).value_or(QString());
+    config.jwtSecret = loadSecret(secretFile, config.databasePath);
     return config;
+}
+
+QList<const QCommandLineOption *> ServerOptions::fileOptions() const
+{
+    return {&m_listen, &m_database, &m_secretFile, &m_streamTimeout, &m_threads, &m_trustedProxy, &m_maxBodyBytes,
+            &m_idleTimeout, &m_headerTimeout, &m_maxConnections, &m_tlsCert, &m_tlsKey};
 }
 
 } // namespace oxm

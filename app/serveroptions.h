@@ -13,6 +13,13 @@ namespace oxm {
 /// and `--trusted-proxy ADDR` (repeatable), and the front door's limits: `--max-body-bytes N`,
 /// `--idle-timeout SECONDS`, `--header-timeout SECONDS`, `--max-connections N`; HTTPS with
 /// `--tls-cert FILE --tls-key FILE` (both or neither).
+///
+/// Every option can also come from the environment, `OXM_<OPTION>` (e.g. `OXM_LISTEN`,
+/// `OXM_STREAM_TIMEOUT`, `OXM_TRUSTED_PROXY=a,b`), and from an INI file (`--config FILE`, else
+/// `$OXM_CONFIG`, else the default file if one is set and exists; keys are the long option names,
+/// e.g. `listen = 0.0.0.0:8080`; unknown keys are refused). Precedence: command line >
+/// environment > file > defaults (issue 7; docs/configuration.md). `OXM_JWT_SECRET` is the
+/// secret itself (contract §8) and wins over a `jwt-secret-file` from the environment or file.
 class ServerOptions
 {
 public:
@@ -22,6 +29,12 @@ public:
     /// std::invalid_argument with a message for the user on bad values, an unreadable or
     /// world-readable secret file, or an unsupported database URL.
     ServiceConfig toConfig(const QCommandLineParser &parser) const;
+
+    /// The configuration file read when neither --config nor $OXM_CONFIG names one, if it
+    /// exists (oxm-server: /etc/oxm/oxm.conf).
+    void setDefaultConfigFile(const QString &path) { m_defaultConfigFile = path; }
+    /// "OXM_STREAM_TIMEOUT" for --stream-timeout.
+    static QString environmentName(const QCommandLineOption &option);
 
     /// The default database: oxm.sqlite in the user's data directory.
     static QString defaultDatabasePath();
@@ -33,6 +46,12 @@ public:
     static QByteArray loadSecret(const QString &secretFile, const QString &databasePath);
 
 private:
+    QList<const QCommandLineOption *> fileOptions() const;
+
+    QString m_defaultConfigFile;
+    QCommandLineOption m_config{QStringLiteral("config"),
+                                QStringLiteral("INI file of settings (keys: the long option names); the command line and OXM_* environment variables override it."),
+                                QStringLiteral("FILE")};
     QCommandLineOption m_listen{QStringLiteral("listen"),
                                 QStringLiteral("Address and port to serve on (default 127.0.0.1:8080)."),
                                 QStringLiteral("HOST:PORT")};

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTest>
 #include <stdexcept>
 
@@ -196,6 +197,73 @@ private Q_SLOTS:
             QCOMPARE(config.tlsCertificateFile, readable.fileName());
             QCOMPARE(config.tlsKeyFile, readable.fileName());
         }
+    }
+
+    void configurationSources_data()
+    {
+        // Issue 7: command line > environment (OXM_<OPTION>) > INI file (--config) > defaults.
+        QTest::addColumn<QByteArray>("file");       // empty: no --config
+        QTest::addColumn<QStringList>("environment"); // NAME=value
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<int>("streamTimeout");
+        QTest::addColumn<int>("trustedProxies");
+
+        const QByteArray file = "; OXM settings\nlisten = 127.0.0.1:7001\nstream-timeout = 60\ntrusted-proxy = 10.0.0.1, 10.0.0.2\n";
+        QTest::addRow("defaults") << QByteArray() << QStringList{} << QStringList{} << true << 8080 << 180 << 0;
+        QTest::addRow("file over defaults") << file << QStringList{} << QStringList{} << true << 7001 << 60 << 2;
+        QTest::addRow("environment over file") << file << QStringList{"OXM_LISTEN=127.0.0.1:7002", "OXM_TRUSTED_PROXY=10.0.0.9"}
+                                               << QStringList{} << true << 7002 << 60 << 1;
+        QTest::addRow("command line over environment") << file << QStringList{"OXM_LISTEN=127.0.0.1:7002", "OXM_STREAM_TIMEOUT=30"}
+                                                        << QStringList{"--listen", "127.0.0.1:7003"} << true << 7003 << 30 << 2;
+        QTest::addRow("environment alone") << QByteArray() << QStringList{"OXM_STREAM_TIMEOUT=45", "OXM_MAX_CONNECTIONS=10"}
+                                           << QStringList{} << true << 8080 << 45 << 0;
+        QTest::addRow("unknown key in the file") << QByteArray("listen = 127.0.0.1:7001\nlisen = 1\n") << QStringList{}
+                                                 << QStringList{} << false << 0 << 0 << 0;
+        QTest::addRow("bad value in the file") << QByteArray("stream-timeout = soon\n") << QStringList{} << QStringList{}
+                                               << false << 0 << 0 << 0;
+        QTest::addRow("bad value in the environment") << QByteArray() << QStringList{"OXM_THREADS=0"} << QStringList{}
+                                                      << false << 0 << 0 << 0;
+        QTest::addRow("missing --config file") << QByteArray("-") << QStringList{} << QStringList{} << false << 0 << 0 << 0;
+    }
+    void configurationSources()
+    {
+        QFETCH(QByteArray, file);
+        QFETCH(QStringList, environment);
+        QFETCH(QStringList, arguments);
+        QFETCH(bool, valid);
+        QFETCH(int, port);
+        QFETCH(int, streamTimeout);
+        QFETCH(int, trustedProxies);
+        QTemporaryDir dir;
+        qputenv("OXM_JWT_SECRET", "x");
+        arguments << QStringLiteral("--database") << (QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("db.sqlite")));
+        if (file == "-") {
+            arguments << QStringLiteral("--config") << dir.filePath(QStringLiteral("absent.conf"));
+        } else if (!file.isEmpty()) {
+            QFile conf(dir.filePath(QStringLiteral("oxm.conf")));
+            QVERIFY(conf.open(QIODevice::WriteOnly));
+            conf.write(file);
+            conf.close();
+            arguments << QStringLiteral("--config") << conf.fileName();
+        }
+        for (const QString &variable : environment)
+            qputenv(variable.section(QLatin1Char('='), 0, 0).toLatin1().constData(), variable.section(QLatin1Char('='), 1).toUtf8());
+        const auto restore = qScopeGuard([&environment] {
+            for (const QString &variable : environment)
+                qunsetenv(variable.section(QLatin1Char('='), 0, 0).toLatin1().constData());
+        });
+        if (!valid) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, configFor(arguments));
+            return;
+        }
+        const ServiceConfig config = configFor(arguments);
+        QCOMPARE(int(config.port), port);
+        QCOMPARE(config.streamTimeoutSeconds, streamTimeout);
+        QCOMPARE(int(config.trustedProxies.size()), trustedProxies);
+        if (environment.contains(QStringLiteral("OXM_MAX_CONNECTIONS=10")))
+            QCOMPARE(config.maxConnections, 10);
     }
 };
 
