@@ -7,8 +7,13 @@ packages=(
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
   libqt6sql6-sqlite libgl-dev libcpp-jwt-dev nlohmann-json3-dev libssl-dev libhttp-parser-dev
   xvfb xauth fonts-dejavu-core
-  openssl util-linux
+  openssl util-linux python3 python3-yaml prometheus
 )
+
+# Node.js >= 20.19 with npm (the OpenAPI lint and response validation, tools/openapi): Debian 12's
+# own nodejs is 18, too old for Redocly 2; the machines OXM builds on have Node 20.
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>=22||(a===20&&b>=19)?0:1)' 2>/dev/null \
+  || { echo "setup: Node.js >= 20.19 (or 22.12) with npm is needed for tools/openapi (e.g. NodeSource nodejs 20/22)" >&2; exit 1; }
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,3 +8,6 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 export QT_QPA_PLATFORM=offscreen
 ctest --test-dir "${BUILD_DIR:-$root/build}" --output-on-failure --timeout 600
+# The OpenAPI document lints clean and every response the HTTP suites receive validates against it.
+"$root/scripts/openapi-lint.sh"
+BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/openapi-validate.sh"

@@ -10,6 +10,7 @@
 #include "domain/watchlist.h"
 #include "http/httpfrontend.h"
 #include "http/requesthandler.h"
+#include "metrics/metrics.h"
 #include "storage/sqlitestore.h"
 
 #include <QLoggingCategory>
@@ -87,6 +88,13 @@ void OxmService::open()
     m_handler = std::make_unique<RequestHandler>(
         m_config, RequestHandler::Services{*m_clock, *m_verifier, *m_policies, *m_streams, *m_resumePoints, *m_watchlist});
     m_frontend = std::make_unique<HttpFrontend>(*m_handler, m_config);
+    // /metrics: fed by what the registry and the handler signal, from the HTTP threads.
+    m_metrics = std::make_unique<Metrics>(*m_streams);
+    connect(m_handler.get(), &RequestHandler::requestCompleted, m_metrics.get(), &Metrics::observeRequest,
+            Qt::DirectConnection);
+    connect(m_streams.get(), &StreamRegistry::streamRefused, m_metrics.get(), &Metrics::observeRefusal,
+            Qt::DirectConnection);
+    m_handler->setMetricsSource([this] { return m_metrics->exposition(openConnections()); });
 }
 
 quint16 OxmService::startListening()
@@ -113,6 +121,7 @@ void OxmService::close()
     stopListening();
     m_frontend.reset();
     m_handler.reset();
+    m_metrics.reset();
     m_catalog.reset();
     m_watchlist.reset();
     m_resumePoints.reset();

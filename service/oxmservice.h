@@ -13,6 +13,7 @@ class Catalog;
 class Clock;
 class DurableStore;
 class HttpFrontend;
+class Metrics;
 class PolicyService;
 class RequestHandler;
 class ResumePoints;
@@ -86,6 +87,7 @@ private:
     std::unique_ptr<Catalog> m_catalog;
     std::unique_ptr<RequestHandler> m_handler;
     std::unique_ptr<HttpFrontend> m_frontend;
+    std::unique_ptr<Metrics> m_metrics;
     QTimer *m_expiryTimer = nullptr;
 };
 

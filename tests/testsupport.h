@@ -45,6 +45,19 @@ Reply request(quint16 port, const QByteArray &method, const QByteArray &target,
               const QByteArray &token = {}, const QByteArray &body = {},
               const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 30000);
 
+/// When the environment variable OXM_RECORD_RESPONSES names a file, appends one JSON line
+/// {"method", "target", "status", "headers": [[name, value]…], "body"} for a response received
+/// (scripts/openapi-validate.sh checks each against docs/openapi.yaml). `body` is the body as
+/// text, or "bodyBase64" when it is not UTF-8. Does nothing for status 0 or without the variable.
+/// Thread-safe; whole lines, so parallel suites may share the file.
+void recordResponse(const QByteArray &method, const QByteArray &target, int status,
+                    const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body);
+/// As above, with method and target from the request line at the start of `requestBytes`
+/// (raw-socket suites); a request line that is not "METHOD TARGET HTTP/x" is recorded with an
+/// empty method and target.
+void recordRawResponse(const QByteArray &requestBytes, int status,
+                       const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body);
+
 /// An OxmService on a free loopback port over a fresh SQLite database in a temporary
 /// directory, driven by a ManualClock.
 class ServiceFixture

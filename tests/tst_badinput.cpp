@@ -642,6 +642,12 @@ void BadInputTest::badInput()
         other.waitForResponses(3, 10000);
         QVERIFY2(!other.parser.failed, "the other client's responses are not valid HTTP");
         QCOMPARE(other.parser.responses.size(), 3);
+        recordRawResponse(http("GET", kHealth), other.parser.responses.at(0).status, other.parser.responses.at(0).headers,
+                          other.parser.responses.at(0).body);
+        recordRawResponse(http("PUT", asset + "/stopped"), other.parser.responses.at(1).status,
+                          other.parser.responses.at(1).headers, other.parser.responses.at(1).body);
+        recordRawResponse(http("GET", asset), other.parser.responses.at(2).status, other.parser.responses.at(2).headers,
+                          other.parser.responses.at(2).body);
         QCOMPARE(other.parser.responses.at(0).status, 200);
         QCOMPARE(other.parser.responses.at(1).status, 204);
         QCOMPARE(other.parser.responses.at(2).status, 200);
@@ -667,6 +673,7 @@ void BadInputTest::badInput()
         QVERIFY2(!bad.parser.failed, "the response is not valid HTTP");
         QCOMPARE(bad.parser.responses.size(), 1);
         const RawResponse &response = bad.parser.responses.constFirst();
+        recordRawResponse(bytes, response.status, response.headers, response.body);
         QCOMPARE(response.status, status);
         if (errorCode >= 0) {
             // Contract §2: {"errorCode": <int>, "message": "<human text>", "requestID": "<uuid>"}.
@@ -701,6 +708,8 @@ void BadInputTest::badInput()
     check.send(http("GET", "/oxm/v1/streams/" + kSmuggledAsset, bearer(m_smuggler)));
     check.waitForResponses(1);
     QCOMPARE(check.parser.responses.size(), 1);
+    recordRawResponse(http("GET", "/oxm/v1/streams/" + kSmuggledAsset), check.parser.responses.constFirst().status,
+                      check.parser.responses.constFirst().headers, check.parser.responses.constFirst().body);
     QCOMPARE(check.parser.responses.constFirst().status, 404);
     Q_UNUSED(category);
 }

@@ -15,6 +15,7 @@ struct ApiRequest
 {
     QByteArray method;              ///< "GET", "PUT", ...
     QString path;                   ///< the path as received (percent-encoded), for logs
+    QString route;                  ///< the matched route's pattern (Router::patternOf); empty: none
     QList<QByteArray> args;         ///< the percent-decoded path segments matched by <arg>
     QHash<QString, QString> query;  ///< decoded query parameters (each name at most once)
     QByteArray body;

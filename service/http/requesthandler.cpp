@@ -43,6 +43,14 @@ RequestHandler::RequestHandler(const ServiceConfig &config, Services services, Q
     r.addRoute("GET", "healthz", [](R &) {
         return HttpResponse::json(QJsonDocument(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}}));
     }, false);
+    r.addRoute("GET", "openapi.json", [this](R &) { return m_openApi.documentAction(); }, false);
+    r.addRoute("GET", "metrics", [this](R &) {
+        if (!m_metricsSource)
+            throw ApiError(ErrorCode::NotFound, QStringLiteral("No metrics here"));
+        return HttpResponse{200, m_metricsSource(),
+                            {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")}},
+                            {}};
+    }, false);
     r.addRoute("GET", "streampolicy/<arg>", [this](R &q) { return m_streamPolicy.getAction(q); });
     r.addRoute("PUT", "streampolicy/<arg>", [this](R &q) { return m_streamPolicy.putAction(q); });
     r.addRoute("PUT", "streams/<arg>/streaming", [this](R &q) { return m_streams.streamingAction(q); });
@@ -95,6 +103,7 @@ HttpResponse RequestHandler::dispatch(const HttpRequest &request, ApiRequest &ap
     // HEAD is GET without the body (HttpServerAdapter drops it).
     const QByteArray routeMethod = apiRequest.method == "HEAD" ? QByteArrayLiteral("GET") : apiRequest.method;
     const Router::Match match = m_router.match(routeMethod, encodedPath);
+    apiRequest.route = m_router.patternOf(*match.route);
     if (match.route->authenticated)
         apiRequest.principal = m_verifier.verify(request.authorization);
     apiRequest.args = match.args;
@@ -126,7 +135,7 @@ HttpResponse RequestHandler::handle(const HttpRequest &request)
         response = ErrorMapper::internalError(apiRequest.requestId);
     }
 
-    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, response.status, 0};
+    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, apiRequest.route, response.status, 0};
     if (!response.isDeferred()) {
         logCompleted(entry, timer);
         return response;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/controllers/openapicontroller.h"
 #include "http/controllers/streampolicycontroller.h"
 #include "http/controllers/streamscontroller.h"
 #include "http/controllers/watchlistcontroller.h"
@@ -8,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <functional>
 
 namespace oxm {
 
@@ -20,6 +22,7 @@ struct RequestLogEntry
     qint64 timeNs = 0;     ///< when the request arrived, ns since the epoch
     QByteArray method;
     QString path;          ///< as received, percent-encoded, without the query
+    QString route;         ///< the route pattern that served it, e.g. "/oxm/v1/streams/{id}"; empty: no route matched
     int status = 0;
     double latencyMs = 0;  ///< from arrival to the response being ready
 };
@@ -47,9 +50,17 @@ public:
 
     HttpResponse handle(const HttpRequest &request);
 
+    /// What `GET /metrics` (also `/oxm/v1/metrics`; no token) answers, in the Prometheus text
+    /// format (Metrics::exposition). Set once before serving; without it /metrics is 404/1040.
+    void setMetricsSource(std::function<QByteArray()> source) { m_metricsSource = std::move(source); }
+
     /// Decodes a query string (application/x-www-form-urlencoded: '+' is a space). Throws
     /// ApiError InvalidParameter (1104) on a repeated name or invalid UTF-8.
     static QHash<QString, QString> parseQuery(const QByteArray &encodedQuery);
+
+    /// Every route as (method, full path), see Router::paths() (e.g. checked against the
+    /// OpenAPI document).
+    QList<QPair<QByteArray, QByteArray>> routes() const { return m_router.paths(); }
 
 Q_SIGNALS:
     void requestCompleted(const oxm::RequestLogEntry &entry);
@@ -65,6 +76,8 @@ private:
     StreamPolicyController m_streamPolicy;
     StreamsController m_streams;
     WatchlistController m_watchlist;
+    OpenApiController m_openApi;
+    std::function<QByteArray()> m_metricsSource;
 };
 
 } // namespace oxm

@@ -33,6 +33,27 @@ void Router::addRefusingRoute(const QByteArray &method, const QByteArray &patter
     m_routes.last().listedInAllow = false;
 }
 
+QList<QPair<QByteArray, QByteArray>> Router::paths() const
+{
+    QList<QPair<QByteArray, QByteArray>> list;
+    for (const Route &route : m_routes) {
+        const QByteArray pattern = route.segments.join('/');
+        list.append({route.method, m_root + '/' + pattern});
+        if (pattern == "healthz" || pattern == "metrics") // match() answers these outside the root as well
+            list.append({route.method, '/' + pattern});
+    }
+    return list;
+}
+
+QString Router::patternOf(const Route &route) const
+{
+    QByteArrayList segments = route.segments;
+    for (QByteArray &segment : segments)
+        if (segment == ArgToken)
+            segment = "{id}";
+    return QString::fromUtf8(m_root + '/' + segments.join('/'));
+}
+
 Router::Match Router::match(const QByteArray &method, const QByteArray &encodedPath) const
 {
     const auto notFound = [&] {
@@ -41,8 +62,8 @@ Router::Match Router::match(const QByteArray &method, const QByteArray &encodedP
     QByteArray rest;
     if (encodedPath.startsWith(m_root + '/'))
         rest = encodedPath.mid(m_root.size() + 1);
-    else if (encodedPath == "/healthz")
-        rest = "healthz";
+    else if (encodedPath == "/healthz" || encodedPath == "/metrics") // where probes and Prometheus look
+        rest = encodedPath.mid(1);
     else
         throw notFound();
 

@@ -37,6 +37,10 @@ public:
         QList<QByteArray> args;
     };
 
+    /// The route's pattern as a path under the root, path arguments as "{id}", e.g.
+    /// "/oxm/v1/streams/{id}/streaming" (a metrics label: one per route, not per asset).
+    QString patternOf(const Route &route) const;
+
     /// `root` is the prefix every API path starts with, e.g. "/oxm/v1".
     explicit Router(QByteArray root);
 
@@ -49,6 +53,10 @@ public:
     /// Matches `encodedPath` (as received, percent-encoded). Throws ApiError NotFound (1040) or
     /// MethodNotAllowed (1091, with an Allow header).
     Match match(const QByteArray &method, const QByteArray &encodedPath) const;
+
+    /// Every route as (method, full path) in the order added, "<arg>" for each argument, e.g.
+    /// ("PUT", "/oxm/v1/streams/<arg>/streaming"); "healthz" also as "/healthz".
+    QList<QPair<QByteArray, QByteArray>> paths() const;
 
 private:
     QByteArray m_root;

@@ -28,7 +28,8 @@ namespace {
 RequestLogEntry entry(int i, const QByteArray &method = "PUT", int status = 204)
 {
     return RequestLogEntry{1700000000000000000LL + qint64(i) * 1000000, method,
-                           QStringLiteral("/oxm/v1/streams/asset-%1/streaming").arg(i), status, 0.25 + i % 10};
+                           QStringLiteral("/oxm/v1/streams/asset-%1/streaming").arg(i),
+                           QStringLiteral("/oxm/v1/streams/{id}/streaming"), status, 0.25 + i % 10};
 }
 
 /// Measures how late a 5 ms timer fires: the longest the event loop was blocked.
