@@ -11,3 +11,5 @@ ctest --test-dir "${BUILD_DIR:-$root/build}" --output-on-failure --timeout 600
 # The OpenAPI document lints clean and every response the HTTP suites receive validates against it.
 "$root/scripts/openapi-lint.sh"
 BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/openapi-validate.sh"
+# The Postman collection (the seed's requests) passes under newman against a fresh server.
+BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/postman-test.sh"
