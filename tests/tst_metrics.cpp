@@ -6,6 +6,10 @@
 #include "metrics/metrics.h"
 #include "oxmservice.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -105,6 +109,48 @@ private Q_SLOTS:
         const QByteArray findings = check.readAllStandardOutput() + check.readAllStandardError();
         QVERIFY2(check.exitStatus() == QProcess::NormalExit && check.exitCode() == 0, findings.constData());
         QVERIFY2(findings.trimmed().isEmpty(), findings.constData()); // no lint warnings either
+    }
+
+    void grafanaDashboardUsesServedMetrics()
+    {
+        // packaging/grafana/oxm-dashboard.json (for support staff) may only query metric
+        // families and labels that /metrics serves.
+        ServiceFixture f;
+        const QByteArray ann = f.token(QStringLiteral("acme"), QStringLiteral("ann"));
+        const QByteArray admin = f.token(QStringLiteral("acme"), QStringLiteral("ops"), Principal::Role::Admin);
+        QCOMPARE(f.send("PUT", "/oxm/v1/streampolicy/acme", admin, "{\"maxPerUser\":1,\"maxPerAsset\":0,\"maxDevices\":0}").status, 200);
+        QCOMPARE(f.send("PUT", "/oxm/v1/streams/film/streaming?device=tv", ann).status, 204);
+        QCOMPARE(f.send("PUT", "/oxm/v1/streams/other/streaming?device=tab", ann).status, 409); // every label shows
+        const QByteArray m = f.send("GET", "/metrics").body;
+        QFile file(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../packaging/grafana/oxm-dashboard.json"));
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+        const QJsonObject dashboard = QJsonDocument::fromJson(file.readAll()).object();
+        const QJsonArray panels = dashboard.value(QStringLiteral("panels")).toArray();
+        QVERIFY(panels.size() >= 6);
+        int queries = 0;
+        const QRegularExpression metricName(QStringLiteral("\\b(oxm_[a-z_]+)"));
+        const QRegularExpression byClause(QStringLiteral("by \\(([^)]*)\\)"));
+        for (const QJsonValue &panel : panels) {
+            for (const QJsonValue &target : panel.toObject().value(QStringLiteral("targets")).toArray()) {
+                const QString expr = target.toObject().value(QStringLiteral("expr")).toString();
+                ++queries;
+                for (const auto &match : metricName.globalMatch(expr)) {
+                    QString family = match.captured(1);
+                    for (const char *suffix : {"_bucket", "_count", "_sum"})
+                        if (family.endsWith(QLatin1String(suffix)) && !m.contains(("# TYPE " + family + ' ').toUtf8()))
+                            family.chop(int(qstrlen(suffix)));
+                    QVERIFY2(m.contains(("# TYPE " + family + ' ').toUtf8()), qPrintable(expr));
+                }
+                for (const auto &match : byClause.globalMatch(expr)) {
+                    for (const QString &label : match.captured(1).split(QLatin1Char(','))) {
+                        const QString name = label.trimmed();
+                        QVERIFY2(name == QLatin1String("instance") || m.contains((name + QStringLiteral("=\"")).toUtf8()),
+                                 qPrintable(name + QStringLiteral(" in ") + expr));
+                    }
+                }
+            }
+        }
+        QVERIFY(queries >= 8);
     }
 };
 
