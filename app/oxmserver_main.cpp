@@ -17,6 +17,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QTextStream>
 #include <cstdio>
 #include <sys/resource.h>
@@ -135,6 +136,20 @@ int main(int argc, char *argv[])
 
         // Watch SIGTERM/SIGINT before serving, so a signal at any point ends in a clean exit.
         UnixSignalWatcher signalWatcher;
+        // Log levels: from --log-rules / OXM_LOG_RULES / the file at start, and again on SIGHUP.
+        const auto applyLogRules = [](const QString &rules) {
+            QLoggingCategory::setFilterRules(QString(rules).replace(QLatin1Char(';'), QLatin1Char('\n')));
+        };
+        applyLogRules(config.logRules);
+        QObject::connect(&signalWatcher, &UnixSignalWatcher::reloadRequested, &app, [&options, &parser, applyLogRules] {
+            try {
+                const QString rules = options.toConfig(parser).logRules;
+                applyLogRules(rules);
+                qInfo().noquote() << "oxm-server: log rules now" << (rules.isEmpty() ? QStringLiteral("(defaults)") : rules);
+            } catch (const std::exception &error) {
+                qWarning().noquote() << "oxm-server: SIGHUP: settings not reloaded:" << error.what();
+            }
+        });
         OxmService service(config);
         QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &app, [&service] {
             service.stopListening();

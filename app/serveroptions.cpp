@@ -23,7 +23,7 @@ namespace {
 void ServerOptions::addTo(QCommandLineParser &parser)
 {
     parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
-                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey, m_config});
+                       m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey, m_accessLog, m_logRules, m_config});
 }
 
 QString ServerOptions::defaultDatabasePath()
@@ -183,6 +183,16 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
         if (!path.isEmpty() && !QFileInfo(path).isReadable())
             fail(QStringLiteral("--%1: cannot read \"%2\"").arg(QLatin1String(name), path));
     }
+    const QString accessLog = value(m_accessLog).value_or(QStringLiteral("off")).trimmed();
+    if (accessLog == QLatin1String("off"))
+        config.accessLog = ServiceConfig::AccessLog::Off;
+    else if (accessLog == QLatin1String("text"))
+        config.accessLog = ServiceConfig::AccessLog::Text;
+    else if (accessLog == QLatin1String("json"))
+        config.accessLog = ServiceConfig::AccessLog::Json;
+    else
+        fail(QStringLiteral("--access-log wants off, text or json (got \"%1\")").arg(accessLog));
+    config.logRules = value(m_logRules).value_or(QString());
     config.tlsCertificateFile = tlsCert;
     config.tlsKeyFile = tlsKey;
     // The secret: --jwt-secret-file, else $OXM_JWT_SECRET (the secret itself, contract §8), else
@@ -197,7 +207,7 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
 QList<const QCommandLineOption *> ServerOptions::fileOptions() const
 {
     return {&m_listen, &m_database, &m_secretFile, &m_streamTimeout, &m_threads, &m_trustedProxy, &m_maxBodyBytes,
-            &m_idleTimeout, &m_headerTimeout, &m_maxConnections, &m_tlsCert, &m_tlsKey};
+            &m_idleTimeout, &m_headerTimeout, &m_maxConnections, &m_tlsCert, &m_tlsKey, &m_accessLog, &m_logRules};
 }
 
 } // namespace oxm

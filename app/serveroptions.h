@@ -81,6 +81,12 @@ private:
     QCommandLineOption m_maxConnections{QStringLiteral("max-connections"),
                                         QStringLiteral("Open connections at once; at the cap the longest-idle one is closed for a new one, and when none is idle the new one gets 503 (default 1000)."),
                                         QStringLiteral("N")};
+    QCommandLineOption m_accessLog{QStringLiteral("access-log"),
+                                   QStringLiteral("A line per request on stderr (category oxm.access): off (default), text or json."),
+                                   QStringLiteral("FORMAT")};
+    QCommandLineOption m_logRules{QStringLiteral("log-rules"),
+                                  QStringLiteral("Logging rules, ';'-separated, e.g. \"oxm.*.debug=true\" (oxm-server re-reads them from the file and environment on SIGHUP)."),
+                                  QStringLiteral("RULES")};
     QCommandLineOption m_tlsCert{QStringLiteral("tls-cert"),
                                  QStringLiteral("Serve HTTPS only, with this PEM certificate (chain); needs --tls-key."),
                                  QStringLiteral("FILE")};

@@ -19,7 +19,11 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent)
     m_notifier = new QSocketNotifier(g_pipe[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char number = 0;
-        if (::read(g_pipe[1], &number, 1) == 1)
+        if (::read(g_pipe[1], &number, 1) != 1)
+            return;
+        if (number == SIGHUP)
+            Q_EMIT reloadRequested();
+        else
             Q_EMIT terminationRequested(number);
     });
     struct sigaction action = {};
@@ -28,12 +32,14 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent)
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGTERM, &action, nullptr);
     ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGHUP, &action, nullptr);
 }
 
 UnixSignalWatcher::~UnixSignalWatcher()
 {
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
 }
 
 void UnixSignalWatcher::handle(int signalNumber)

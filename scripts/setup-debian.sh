@@ -8,6 +8,7 @@ packages=(
   libqt6sql6-sqlite libgl-dev libcpp-jwt-dev nlohmann-json3-dev libssl-dev libhttp-parser-dev
   xvfb xauth fonts-dejavu-core
   openssl util-linux python3 python3-yaml prometheus
+  dpkg-dev desktop-file-utils appstream systemd
 )
 
 # Node.js >= 20.19 with npm (the OpenAPI lint and response validation, tools/openapi): Debian 12's

@@ -13,3 +13,5 @@ ctest --test-dir "${BUILD_DIR:-$root/build}" --output-on-failure --timeout 600
 BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/openapi-validate.sh"
 # The Postman collection (the seed's requests) passes under newman against a fresh server.
 BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/postman-test.sh"
+# The .deb packages of that build install, and the installed oxm-server serves once (needs root).
+BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/package-test.sh"

@@ -29,6 +29,10 @@ struct ServiceConfig
     // HTTPS (issue 4): both set → the port serves TLS only; PEM files.
     QString tlsCertificateFile;       ///< --tls-cert: certificate (chain), PEM
     QString tlsKeyFile;               ///< --tls-key: unencrypted RSA or EC private key, PEM
+    // Logs (issue 7; docs/configuration.md).
+    enum class AccessLog { Off, Text, Json };
+    AccessLog accessLog = AccessLog::Off; ///< --access-log off|text|json: a line per request (category oxm.access)
+    QString logRules;                 ///< --log-rules: QLoggingCategory rules, ';'-separated (e.g. "oxm.*.debug=true")
 };
 
 } // namespace oxm

@@ -3,16 +3,19 @@
 #include "auth/tokenverifier.h"
 #include "core/clock.h"
 #include "core/serviceconfig.h"
+#include "core/timeformat.h"
 #include "domain/apierror.h"
 #include "http/errormapper.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QStringDecoder>
 #include <QUuid>
 
 Q_LOGGING_CATEGORY(lcAccess, "oxm.http.access", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAccessLog, "oxm.access", QtInfoMsg) // --access-log lines
 
 namespace oxm {
 
@@ -32,6 +35,7 @@ RequestHandler::RequestHandler(const ServiceConfig &config, Services services, Q
     , m_clock(services.clock)
     , m_verifier(services.verifier)
     , m_maxBodyBytes(config.maxBodyBytes)
+    , m_accessLog(config.accessLog)
     , m_router(QByteArrayLiteral("/oxm/v1"))
     , m_streamPolicy(services.policies, services.clock)
     , m_streams(services.registry, services.policies, services.resumePoints, services.clock, config.trustedProxies)
@@ -135,7 +139,8 @@ HttpResponse RequestHandler::handle(const HttpRequest &request)
         response = ErrorMapper::internalError(apiRequest.requestId);
     }
 
-    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, apiRequest.route, response.status, 0};
+    RequestLogEntry entry{apiRequest.receivedNs, apiRequest.method, apiRequest.path, apiRequest.route, response.status, 0,
+                          request.peer.toString(), apiRequest.requestId};
     if (!response.isDeferred()) {
         logCompleted(entry, timer);
         return response;
@@ -158,6 +163,23 @@ void RequestHandler::logCompleted(RequestLogEntry &entry, const QElapsedTimer &t
 {
     entry.latencyMs = timer.nsecsElapsed() / 1e6;
     qCDebug(lcAccess).noquote() << entry.method << entry.path << entry.status << entry.latencyMs << "ms";
+    // The access log: path without the query (tokens never travel there, but keep it short),
+    // never headers (docs/api.md, "Security review").
+    if (m_accessLog == ServiceConfig::AccessLog::Text) {
+        qCInfo(lcAccessLog).noquote() << entry.peer << '"' + QString::fromLatin1(entry.method) + ' ' + entry.path + '"'
+                                      << entry.status << QString::number(entry.latencyMs, 'f', 3) + QStringLiteral("ms")
+                                      << entry.requestId;
+    } else if (m_accessLog == ServiceConfig::AccessLog::Json) {
+        const QJsonObject line{{QStringLiteral("time"), rfc3339Nanos(entry.timeNs)},
+                               {QStringLiteral("peer"), entry.peer},
+                               {QStringLiteral("method"), QString::fromLatin1(entry.method)},
+                               {QStringLiteral("path"), entry.path},
+                               {QStringLiteral("route"), entry.route},
+                               {QStringLiteral("status"), entry.status},
+                               {QStringLiteral("latencyMs"), entry.latencyMs},
+                               {QStringLiteral("requestID"), entry.requestId}};
+        qCInfo(lcAccessLog).noquote() << QString::fromUtf8(QJsonDocument(line).toJson(QJsonDocument::Compact));
+    }
     Q_EMIT requestCompleted(entry);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/serviceconfig.h"
 #include "http/controllers/openapicontroller.h"
 #include "http/controllers/streampolicycontroller.h"
 #include "http/controllers/streamscontroller.h"
@@ -25,6 +26,8 @@ struct RequestLogEntry
     QString route;         ///< the route pattern that served it, e.g. "/oxm/v1/streams/{id}"; empty: no route matched
     int status = 0;
     double latencyMs = 0;  ///< from arrival to the response being ready
+    QString peer;          ///< the client's address (the TCP peer)
+    QString requestId;     ///< the requestID of the answer
 };
 
 /// Turns a parsed HTTP request into a response: routing (Router), authentication
@@ -72,6 +75,7 @@ private:
     const Clock &m_clock;
     const TokenVerifier &m_verifier;
     qint64 m_maxBodyBytes;
+    ServiceConfig::AccessLog m_accessLog;
     Router m_router;
     StreamPolicyController m_streamPolicy;
     StreamsController m_streams;
