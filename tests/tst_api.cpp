@@ -1025,6 +1025,14 @@ void ApiTest::tokenVariants_data()
     QTest::addRow("tenant not a string") << bearer(signJwt(Hs256Header, with(good, QStringLiteral("tenant"), QJsonArray{1}))) << 401 << 1001;
     QTest::addRow("exp a string") << bearer(signJwt(Hs256Header, with(good, QStringLiteral("exp"), QString::number(now + 3600)))) << 401 << 1001;
     QTest::addRow("exp fractional") << bearer(signJwt(Hs256Header, with(good, QStringLiteral("exp"), double(now + 3600) + 0.5))) << 401 << 1001;
+    {
+        // A correctly signed payload whose JSON is followed by a NUL byte and junk is not JSON
+        // (RFC 8259): 1001 (tests/fuzz finding; the JSON parser used to stop at the NUL).
+        const QByteArray input = base64Url(QJsonDocument(Hs256Header).toJson(QJsonDocument::Compact)) + '.'
+            + base64Url(QJsonDocument(good).toJson(QJsonDocument::Compact) + QByteArray("\0junk", 5));
+        const QByteArray mac = QMessageAuthenticationCode::hash(input, testSecret(), QCryptographicHash::Sha256);
+        QTest::addRow("payload JSON, NUL, junk") << bearer(input + '.' + base64Url(mac)) << 401 << 1001;
+    }
 
     QTest::addRow("exp 61 s ago") << bearer(signJwt(Hs256Header, claims(now - 61))) << 401 << 1002;
     QTest::addRow("exp 1 h ago") << bearer(signJwt(Hs256Header, claims(now - 3600))) << 401 << 1002;

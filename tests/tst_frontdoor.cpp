@@ -259,6 +259,12 @@ private Q_SLOTS:
         QTest::newRow("bare LF after one header → 400")
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\nX-A: b\r\n\r\n") << 400 << 1100;
         QTest::newRow("bare CR → 400") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\rHost: a\r\n\r\n") << 400 << 1100;
+        // http_parser 2.9.4 ends the header block at "\r" + any byte; Qt then dropped the request
+        // unanswered until the idle timeout (found by tests/fuzz).
+        QTest::newRow("CR then ':' ends the headers → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost: x\r\n\r:") << 400 << 1100;
+        QTest::newRow("CR then 'X' in the blank line → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost: x\r\n\rX\r\n") << 400 << 1100;
         QTest::newRow("garbage bytes → 400") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) << 400 << 1100;
         QTest::newRow("lower-case method → 400") << QByteArray("get /oxm/v1/healthz HTTP/1.1\r\n\r\n") << 400 << 1100;
         QTest::newRow("control character in a header name → 400")
@@ -508,7 +514,8 @@ private Q_SLOTS:
         qint64 worstMs = 0;
         QElapsedTimer run;
         run.start();
-        while (run.elapsed() < 4000) {
+        constexpr int kRounds = 6; // rounds, not a time window: a loaded machine runs fewer per second
+        for (int round = 0; round < kRounds; ++round) {
             for (auto &socket : slow) { // one more byte each; closed ones come back
                 if (socket->state() == QAbstractSocket::ConnectedState) {
                     socket->write("x");
@@ -531,7 +538,7 @@ private Q_SLOTS:
         }
         qInfo("slowloris: %d sockets, %d reconnects, %d /healthz answered 200, worst %lld ms",
               kSlow, reconnects, healthy, worstMs);
-        QVERIFY(healthy >= 5);
+        QCOMPARE(healthy, kRounds);
         QVERIFY(reconnects >= kSlow - 1000); // the slow ones beyond the cap were evicted
         // The cap holds (plus the evictions still in flight).
         QVERIFY2(fixture.service().openConnections() <= 1000 + 50,

@@ -281,6 +281,13 @@ void TestTokenVerifier::tokenStructureAndSignature_data()
     QTest::addRow("signed payload is a string") << makeToken(Hs256Header, R"("acme")") << Invalid;
     QTest::addRow("signed payload truncated JSON")
             << makeToken(Hs256Header, payload.chopped(1)) << Invalid;
+    // RFC 8259: JSON text has no raw NUL; what follows one is not ignored (fuzz_token finding).
+    QTest::addRow("signed payload, NUL, then junk")
+            << makeToken(Hs256Header, payload + QByteArray("\0\0PPBearer x\"\"", 14)) << Invalid;
+    QTest::addRow("signed payload followed by one NUL")
+            << makeToken(Hs256Header, payload + QByteArray(1, '\0')) << Invalid;
+    QTest::addRow("header followed by NUL and junk")
+            << makeToken(Hs256Header + QByteArray("\0{}", 3), payload) << Invalid;
 }
 
 void TestTokenVerifier::tokenStructureAndSignature()

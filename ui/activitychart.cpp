@@ -13,9 +13,11 @@
 namespace oxm {
 
 ActivityChart::ActivityChart(QWidget *parent)
-    : QChartView(parent)
+    // Our chart goes in through the constructor: QChartView(QWidget *) makes a default chart of
+    // its own that setChart() would release without deleting (a leak LeakSanitizer reports).
+    : QChartView(new QChart, parent)
 {
-    auto *chart = new QChart;
+    QChart *const chart = this->chart();
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->layout()->setContentsMargins(0, 0, 0, 0);
@@ -28,7 +30,6 @@ ActivityChart::ActivityChart(QWidget *parent)
     m_valueAxis->setTitleText(tr("active streams"));
     chart->addAxis(m_timeAxis, Qt::AlignBottom);
     chart->addAxis(m_valueAxis, Qt::AlignLeft);
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(200);
     applyPalette();

@@ -77,6 +77,11 @@ bool isBase64UrlText(std::string_view text)
 Json decodeJsonObject(std::string_view segment)
 {
     const std::string text = jwt::base64_uri_decode(segment.data(), segment.size());
+    // nlohmann's lexer takes a NUL byte as the end of the input, so `{...}\0junk` would parse
+    // as the object (found by tests/fuzz/fuzz_token). JSON text never holds a raw NUL
+    // (RFC 8259 §2, §7), so such a segment is malformed.
+    if (text.find('\0') != std::string::npos)
+        return Json();
     Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!value.is_object())
         return Json(); // null

@@ -231,6 +231,13 @@ void ConnectionGuard::feed(const char *data, size_t size)
                     refuse(400, ErrorCode::BadFraming, QStringLiteral("Malformed HTTP request: a line ends with a bare LF"));
                     return;
                 }
+                // ... nor a CR followed by anything but LF: http_parser takes "\r" + any byte as
+                // the blank line ending the headers, Qt's parser does not and drops the request
+                // unanswered (tests/fuzz finding 2).
+                if (m_lastWasCR && data[i] != '\n') {
+                    refuse(400, ErrorCode::BadFraming, QStringLiteral("Malformed HTTP request: a line ends with a bare CR"));
+                    return;
+                }
                 m_lastWasCR = data[i] == '\r';
             }
         }
