@@ -139,7 +139,9 @@ StreamRegistry::HeartbeatResult StreamRegistry::heartbeat(const StreamKey &key, 
         }
 
         const auto refuseLocked = [&](ErrorCode code, int limit, int active) {
-            const QList<ActiveStream> current = user.streams;
+            // A copy of its own (not one sharing user.streams' array): it is read after the
+            // unlock, while another heartbeat or stop() may change user.streams.
+            const QList<ActiveStream> current(user.streams.cbegin(), user.streams.cend());
             if (user.streams.isEmpty() && user.endedByAdmin.isEmpty())
                 shard.users.remove(uk);
             locker.unlock();
