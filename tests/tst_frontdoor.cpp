@@ -20,8 +20,14 @@ using namespace oxm::test;
 
 namespace {
 
-constexpr int kIdleTimeoutMs = 1000;
-constexpr int kHeaderTimeoutMs = 1000;
+// Time budgets scale with timeScale() (1 normally, more under the sanitizers, which slow every
+// step several times): the server's timeouts and every wait for an answer or a close.
+int ms(int budget)
+{
+    return budget * timeScale();
+}
+const int kIdleTimeoutMs = ms(1000);
+const int kHeaderTimeoutMs = ms(1000);
 constexpr int kMaxConnections = 20;
 
 struct RawResponse
@@ -125,7 +131,7 @@ public:
         m_socket.flush();
     }
     /// Reads until `count` final responses arrived, the server closed, or the timeout.
-    void waitForResponses(int count, int timeoutMs = 5000)
+    void waitForResponses(int count, int timeoutMs = ms(5000))
     {
         QElapsedTimer timer;
         timer.start();
@@ -286,6 +292,32 @@ private Q_SLOTS:
         QTest::newRow("HTTP/2.0 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/2.0\r\nHost: a\r\n\r\n") << 505 << 1100;
         QTest::newRow("HTTP/1.2 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/1.2\r\nHost: a\r\n\r\n") << 505 << 1100;
         QTest::newRow("HTTP/0.9 (no version) → 505") << QByteArray("GET /oxm/v1/healthz\r\n\r\n") << 505 << 1100;
+        // The request line is checked as it arrives: METHOD SP target SP "HTTP/" DIGIT "." DIGIT
+        // CRLF. Debian's http_parser checks only the 'H' of "HTTP/" and reads a missing version
+        // only when the headers end; Qt closed the connection without an answer (tests/fuzz finding 2).
+        QTest::newRow("version HXXX/1.1 → 400") << QByteArray("GET /oxm/v1/healthz HXXX/1.1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("version HTa2/1.1 → 400") << QByteArray("GET /oxm/v1/healthz HTa2/1.1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("version http/1.1 → 400") << QByteArray("GET /oxm/v1/healthz http/1.1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("version HTTP/1.10 → 400") << QByteArray("GET /oxm/v1/healthz HTTP/1.10\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("version HTTP/1 → 400") << QByteArray("GET /oxm/v1/healthz HTTP/1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("two spaces before the version → 400")
+            << QByteArray("GET /oxm/v1/healthz  HTTP/1.1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("two spaces before the target → 400")
+            << QByteArray("GET  /oxm/v1/healthz HTTP/1.1\r\nHost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("no version, header block not ended → 505")
+            << QByteArray("PUT /oxm/v1/streams/a1/stopped?progress=2\r\nAuthorization: Bearer x\r\n") << 505 << 1100;
+        // Chunked framing: CRLF after each chunk size and chunk data, no trailer fields. Debian's
+        // http_parser takes any byte for the LF after a size and any two bytes after the data;
+        // Qt's parser then ended the request elsewhere (tests/fuzz finding 2).
+        const QByteArray te = "Transfer-Encoding: chunked\r\n";
+        QTest::newRow("chunked, two chunks") << request("PUT", kPolicy, te, "1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", false) << 401 << 1000;
+        QTest::newRow("chunk size, CR then 'X' → 400") << request("PUT", kPolicy, te, "2\rX{}\r\n0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("chunk data, then 'XY' → 400") << request("PUT", kPolicy, te, "2\r\n{}XY0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("chunk data, then CR 'X' → 400") << request("PUT", kPolicy, te, "2\r\n{}\rX0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("last chunk, then bare LF → 400") << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\n", false) << 400 << 1100;
+        QTest::newRow("last chunk, then CR 'X' → 400") << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\rX", false) << 400 << 1100;
+        QTest::newRow("trailer field → 400")
+            << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\nX-T: y\r\n\r\n", false) << 400 << 1100;
     }
 
     void singleRequest()
@@ -309,7 +341,7 @@ private Q_SLOTS:
         if (status >= 400 && status != 401) {
             // The guard answered: Connection: close, then the server closes.
             QCOMPARE(response.header("connection"), QByteArray("close"));
-            QVERIFY(client.waitForClose(3000) >= 0);
+            QVERIFY(client.waitForClose(ms(3000)) >= 0);
         }
     }
 
@@ -337,12 +369,12 @@ private Q_SLOTS:
         client.send(request("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2\r\n"));
         QElapsedTimer timer;
         timer.start();
-        while (client.parser.responses.isEmpty() && timer.elapsed() < 3000)
+        while (client.parser.responses.isEmpty() && timer.elapsed() < ms(3000))
             if (client.socket().waitForReadyRead(50))
                 client.parser.feed(client.socket().readAll());
         QCOMPARE(client.parser.responses.size(), 1);
         QCOMPARE(client.parser.responses.constFirst().status, 100);
-        QVERIFY2(timer.elapsed() < 900, "100 Continue came late");
+        QVERIFY2(timer.elapsed() < ms(900), "100 Continue came late");
         client.send("{}");
         client.waitForResponses(1);
         QCOMPARE(client.parser.responses.size(), 2);
@@ -401,6 +433,43 @@ private Q_SLOTS:
         }
     }
 
+    void refusalWaitsForDeferredAnswer_data()
+    {
+        QTest::addColumn<QByteArray>("garbage");
+        QTest::addColumn<int>("status");
+        QTest::newRow("garbage bytes") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) << 400;
+        QTest::newRow("space in the target") << QByteArray("GET /oxm/v1/towatch x y HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+        QTest::newRow("version not HTTP/") << QByteArray("GET /oxm/v1/healthz HTa2/1.1\r\nHost: a\r\n\r\n") << 400;
+        QTest::newRow("no version") << QByteArray("PUT /oxm/v1/streams/a1/stopped?progress=2\r\nHost: a\r\n") << 505;
+        QTest::newRow("bare LF") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\nHost: a\n\n") << 400;
+        QTest::newRow("trailer field")
+            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", "0\r\nX-T: y\r\n\r\n", false) << 400;
+        QTest::newRow("header block too large") << request("GET", kHealth, padHeaders(17, 1000)) << 431;
+    }
+
+    void refusalWaitsForDeferredAnswer()
+    {
+        // A heartbeat with progress is answered after its resume point commits (deferred). The
+        // front door's refusal of the malformed request pipelined behind it must come after that
+        // answer, not instead of it (tests/fuzz finding 3): 204, then the refusal, then close.
+        QFETCH(QByteArray, garbage);
+        QFETCH(int, status);
+        static int round = 0;
+        const QByteArray user = "deferred-" + QByteArray::number(++round);
+        const QByteArray auth = "Authorization: Bearer " + m_fixture->token(QStringLiteral("acme"), QString::fromLatin1(user)) + "\r\n";
+        RawClient client(m_fixture->port());
+        QVERIFY(client.connected());
+        client.send(request("PUT", "/oxm/v1/streams/" + user + "/streaming?progress=1", auth) + garbage);
+        client.waitForResponses(2);
+        QVERIFY(!client.parser.failed);
+        QCOMPARE(client.parser.finalResponses(), 2);
+        QCOMPARE(client.parser.responses.at(0).status, 204);
+        QCOMPARE(client.parser.responses.at(1).status, status);
+        QCOMPARE(client.parser.responses.at(1).errorCode(), 1100);
+        QCOMPARE(client.parser.responses.at(1).header("connection"), QByteArray("close"));
+        QVERIFY(client.waitForClose(ms(3000)) >= 0);
+    }
+
     void splitAcrossSegments()
     {
         // A request trickling in (well within the header timeout) is served normally.
@@ -423,9 +492,9 @@ private Q_SLOTS:
         afterRequest.send(request("GET", kHealth));
         afterRequest.waitForResponses(1);
         QCOMPARE(afterRequest.parser.finalResponses(), 1);
-        const qint64 silentClosed = silent.waitForClose(3000);
+        const qint64 silentClosed = silent.waitForClose(ms(3000));
         QVERIFY2(silentClosed >= kIdleTimeoutMs / 2, qPrintable(QString::number(silentClosed)));
-        QVERIFY(afterRequest.waitForClose(3000) >= 0);
+        QVERIFY(afterRequest.waitForClose(ms(3000)) >= 0);
     }
 
     void slowHeadersAreClosed()
@@ -435,12 +504,12 @@ private Q_SLOTS:
         client.send("GET /oxm/v1/healthz HTTP/1.1\r\n");
         QElapsedTimer timer;
         timer.start();
-        while (client.connected() && timer.elapsed() < 3000) {
+        while (client.connected() && timer.elapsed() < kHeaderTimeoutMs + ms(2000)) {
             client.send("X");
             client.socket().waitForReadyRead(100);
         }
         QVERIFY(!client.connected());
-        QVERIFY2(timer.elapsed() >= kHeaderTimeoutMs - 100 && timer.elapsed() < kHeaderTimeoutMs + 2000,
+        QVERIFY2(timer.elapsed() >= kHeaderTimeoutMs - 100 && timer.elapsed() < kHeaderTimeoutMs + ms(2000),
                  qPrintable(QString::number(timer.elapsed())));
     }
 
@@ -453,23 +522,23 @@ private Q_SLOTS:
             clients.push_back(std::make_unique<RawClient>(capped.port()));
             QTest::qWait(20); // accepted in this order, at distinct milliseconds
         }
-        QTRY_COMPARE_WITH_TIMEOUT(capped.service().openConnections(), kMaxConnections, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(capped.service().openConnections(), kMaxConnections, ms(3000));
         // Five more: each one evicts the connection idle the longest, i.e. the first five.
         for (int i = 0; i < 5; ++i) {
             clients.push_back(std::make_unique<RawClient>(capped.port()));
             QTest::qWait(20);
         }
         for (int i = 0; i < 5; ++i)
-            QVERIFY2(clients.at(i)->waitForClose(3000) >= 0, qPrintable(QString::number(i)));
+            QVERIFY2(clients.at(i)->waitForClose(ms(3000)) >= 0, qPrintable(QString::number(i)));
         for (int i = 5; i < kMaxConnections + 5; ++i)
             QVERIFY2(clients.at(i)->connected(), qPrintable(QString::number(i)));
         // A client that sends its request at once is served (evicting the sixth).
         RawClient health(capped.port());
         health.send(request("GET", kHealth));
-        health.waitForResponses(1, 3000);
+        health.waitForResponses(1, ms(3000));
         QCOMPARE(health.parser.finalResponses(), 1);
         QCOMPARE(health.parser.responses.constFirst().status, 200);
-        QVERIFY(clients.at(5)->waitForClose(3000) >= 0);
+        QVERIFY(clients.at(5)->waitForClose(ms(3000)) >= 0);
         QVERIFY(clients.at(6)->connected());
     }
 
@@ -479,11 +548,11 @@ private Q_SLOTS:
         ServiceFixture closed([](ServiceConfig &config) { config.maxConnections = 0; });
         RawClient client(closed.port());
         client.send(request("GET", kHealth));
-        client.waitForResponses(1, 3000);
+        client.waitForResponses(1, ms(3000));
         QCOMPARE(client.parser.finalResponses(), 1);
         QCOMPARE(client.parser.responses.constFirst().status, 503);
         QCOMPARE(client.parser.responses.constFirst().errorCode(), 1503);
-        QVERIFY(client.waitForClose(3000) >= 0);
+        QVERIFY(client.waitForClose(ms(3000)) >= 0);
     }
 
     void slowlorisOf2000Sockets()
@@ -529,7 +598,7 @@ private Q_SLOTS:
             answer.start();
             RawClient health(fixture.port());
             health.send(request("GET", kHealth));
-            health.waitForResponses(1, 3000);
+            health.waitForResponses(1, ms(3000));
             QVERIFY2(health.parser.finalResponses() == 1 && health.parser.responses.constFirst().status == 200,
                      qPrintable(QStringLiteral("/healthz not answered 200 after %1 ms of slowloris").arg(run.elapsed())));
             worstMs = std::max(worstMs, answer.elapsed());
@@ -540,9 +609,10 @@ private Q_SLOTS:
               kSlow, reconnects, healthy, worstMs);
         QCOMPARE(healthy, kRounds);
         QVERIFY(reconnects >= kSlow - 1000); // the slow ones beyond the cap were evicted
-        // The cap holds (plus the evictions still in flight).
-        QVERIFY2(fixture.service().openConnections() <= 1000 + 50,
-                 qPrintable(QString::number(fixture.service().openConnections())));
+        // The cap holds once the evictions still in flight have landed (each is posted to the
+        // connection's own worker thread; on a slow build hundreds can be queued at this point).
+        QTRY_VERIFY2_WITH_TIMEOUT(fixture.service().openConnections() <= 1000 + 50,
+                                  qPrintable(QString::number(fixture.service().openConnections())), ms(5000));
     }
 
     void idleConnectionsAreClosed()
@@ -550,7 +620,7 @@ private Q_SLOTS:
         // The shared fixture (cap 20, idle timeout 1 s): 20 silent sockets fill the cap;
         // /healthz is served at once (evicting one of them), and the idle timeout closes the
         // rest about 1 s after they connected.
-        QTest::qWait(kIdleTimeoutMs + 300); // the server drops the previous tests' sockets
+        QTest::qWait(kIdleTimeoutMs + ms(300)); // the server drops the previous tests' sockets
         std::vector<std::unique_ptr<RawClient>> clients;
         for (int i = 0; i < kMaxConnections; ++i)
             clients.push_back(std::make_unique<RawClient>(m_fixture->port()));
@@ -558,13 +628,13 @@ private Q_SLOTS:
         timer.start();
         RawClient health(m_fixture->port());
         health.send(request("GET", kHealth));
-        health.waitForResponses(1, 3000);
+        health.waitForResponses(1, ms(3000));
         QCOMPARE(health.parser.finalResponses(), 1);
         QCOMPARE(health.parser.responses.constFirst().status, 200);
         QVERIFY(timer.elapsed() < kIdleTimeoutMs); // not by waiting for the idle timeout
         int closedByServer = 0;
         for (auto &client : clients)
-            closedByServer += client->waitForClose(kIdleTimeoutMs + 2000) >= 0 ? 1 : 0;
+            closedByServer += client->waitForClose(kIdleTimeoutMs + ms(2000)) >= 0 ? 1 : 0;
         QCOMPARE(closedByServer, kMaxConnections);
     }
 

@@ -63,11 +63,14 @@ protected:
 
 /// Watches one connection before QHttpServer does (issue 4, "strict front door"). Created by
 /// GuardedTcpServer before the socket is handed to QHttpServer, so its readyRead slot runs
-/// first. It peeks at the new bytes and runs them through http_parser (strict); QHttpServer then
-/// reads the same bytes itself. On a violation (sizes, framing, version) it answers with the
-/// contract's JSON error and `Connection: close`, takes the socket away from QHttpServer, keeps
-/// discarding input for lingerMs so a client still sending its body reads the answer, half-closes
-/// and closes. It also closes idle connections and slow headers, answers
+/// first. It peeks at the new bytes and runs them through Debian's http_parser (a non-strict
+/// build, so the guard itself checks the request line, `METHOD SP target SP HTTP/x.y CRLF`, every
+/// line end, and the CRLFs of chunked framing, and refuses trailer fields); QHttpServer then reads
+/// the same bytes itself. On a violation (sizes, framing, version) it answers with the contract's
+/// JSON error and `Connection: close` — after the answers to the earlier requests of the
+/// connection, which QHttpServer may still be writing — takes the socket away from QHttpServer,
+/// keeps discarding input for lingerMs so a client still sending its body reads the answer,
+/// half-closes and closes. It also closes idle connections and slow headers, answers
 /// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
 /// It keeps the connection's entry in the ConnectionTable (idle or busy) and closes the
 /// connection when the table evicts it.
@@ -90,10 +93,16 @@ public:
 private:
     enum class State { Idle, Headers, Body, Closing, Refused };
 
+    /// Where the request line is (checkRequestLine): METHOD SP target SP "HTTP/" DIGIT "." DIGIT CRLF.
+    enum class LineState { Method, Target, Version, Done };
+
     void onReadyRead();
     void onBytesWritten(qint64 bytes);
     void feed(const char *data, size_t size);
+    bool checkRequestLine(const char *data, size_t size);
+    void completeMessage();
     void refuse(int status, ErrorCode code, const QString &message);
+    void writeRefusal();
     void endHeader();
     void halfCloseWhenFlushed();
 
@@ -104,6 +113,8 @@ private:
     static int onHeaderValue(http_parser *parser, const char *at, size_t length);
     static int onHeadersComplete(http_parser *parser);
     static int onBody(http_parser *parser, const char *at, size_t length);
+    static int onChunkHeader(http_parser *parser);
+    static int onChunkComplete(http_parser *parser);
     static int onMessageComplete(http_parser *parser);
     static const http_parser_settings &settings();
 
@@ -122,7 +133,14 @@ private:
     State m_state = State::Idle;
     Refusal m_refusal;            // set by a callback that stops the parser
     bool m_messageEnded = false;  // feed() stops after each request (see onReadyRead)
+    bool m_keepAlive = true;      // of the request that just ended
     bool m_lastWasCR = false;     // across chunks, for bare-LF detection
+    LineState m_lineState = LineState::Done;
+    int m_lineIndex = 0;          // bytes of the version part ("HTTP/1.1\r\n") seen so far
+    qint64 m_lineTargetBytes = 0;
+    bool m_crlfDue = false;       // a chunked-framing callback paused: the last 2 bytes must be CRLF
+    bool m_chunkIsLast = false;   // the current chunk has size 0
+    char m_tail[2] = {0, 0};      // the last two bytes http_parser consumed (across reads)
     qint64 m_urlBytes = 0;
     int m_escapeDigitsDue = 0; ///< hex digits still expected after a '%' in the target
     QByteArray m_targetStart;  ///< the target's first two bytes
@@ -137,6 +155,10 @@ private:
     qint64 m_responsesWritten = 0;  // final (non-1xx) status lines written to the socket
     bool m_statusPending = false;   // "HTTP/1.1 " written, status code next
     bool m_halfClosed = false;
+    /// A refusal waiting for the answers to the earlier requests of the connection (which QHttpServer
+    /// may still write, e.g. after a resume point commit); written once they are out.
+    QByteArray m_refusalBytes;
+    bool m_refusalWritten = false;
     QTimer m_idleTimer;
     QTimer m_headerTimer;
     QTimer m_lingerTimer;

@@ -262,7 +262,6 @@ struct RequestStream
     int answerable = 0;      ///< complete requests up to the first that closes the connection
                              ///< (Connection: close, HTTP/1.0), which the server must all answer
     bool malformed = false;  ///< the parser stopped at an error before such a closing request
-    bool parserMismatch = false; ///< a known open disagreement with QHttpServer's parser (finding 2)
 };
 
 RequestStream readRequests(const QByteArray &input)
@@ -270,31 +269,15 @@ RequestStream readRequests(const QByteArray &input)
     struct Context
     {
         RequestStream *stream;
-        const QByteArray *input;
-        qsizetype urlEnd = -1;
         int method = -1;
         bool closing = false;
     };
     RequestStream stream;
-    Context context{&stream, &input};
+    Context context{&stream};
     http_parser_settings settings;
     http_parser_settings_init(&settings);
-    settings.on_message_begin = [](http_parser *p) {
-        static_cast<Context *>(p->data)->urlEnd = -1;
-        return 0;
-    };
-    settings.on_url = [](http_parser *p, const char *at, size_t length) {
-        auto *c = static_cast<Context *>(p->data);
-        c->urlEnd = qsizetype(at - c->input->constData()) + qsizetype(length);
-        return 0;
-    };
     settings.on_headers_complete = [](http_parser *p) {
-        auto *c = static_cast<Context *>(p->data);
-        c->method = int(p->method);
-        // Debian's http_parser (non-strict) checks only the 'H' of "HTTP/"; Qt's parser
-        // closes the connection on anything else.
-        if (c->urlEnd >= 0 && c->input->mid(c->urlEnd, 6) != " HTTP/")
-            c->stream->parserMismatch = true;
+        static_cast<Context *>(p->data)->method = int(p->method);
         return 0;
     };
     settings.on_message_complete = [](http_parser *p) {
@@ -480,39 +463,6 @@ void checkResponse(const Response &r, const QByteArray &input, const QByteArray 
         bad("a 409 without a Retry-After of at least 1 s");
 }
 
-// Known findings (tests/fuzz/README.md, "Findings") that are not fixed yet: the inputs that
-// show them are exempt from the checks they fail, so that the fuzzer keeps looking for others;
-// every other check still applies. OXM_FUZZ_STRICT=1 removes the exemptions (to verify a fix;
-// the regression inputs in corpus/fuzz_request then fail until it is in).
-
-bool strict()
-{
-    static const bool on = qEnvironmentVariableIsSet("OXM_FUZZ_STRICT");
-    return on;
-}
-
-/// Finding 2: the front door parses with Debian's http_parser, built non-strict, QHttpServer
-/// 6.4 with its own parser; where they disagree, the front door passes a request that
-/// QHttpServer then drops, or closes the connection on, without any answer (and answers still
-/// waiting for their commit on that connection are lost). A CR + any byte ending the headers
-/// is refused by the front door now; still open: a version other than "HTTP/"
-/// (RequestStream::parserMismatch). Exempt from "every request answered" and "every handled
-/// request answered".
-bool knownParserMismatch(const RequestStream &requests)
-{
-    return requests.parserMismatch && !strict();
-}
-
-/// Finding 3: when the front door refuses a pipelined request while the answer to an earlier
-/// one still waits for its commit (PUT .../streaming?progress=N), the refusal goes out at once
-/// and the connection closes: the earlier answer comes after the refusal or is lost, although
-/// its write took effect. Exempt from "no answer after a refusal" and "every handled request
-/// answered" on connections that ended with a refusal.
-bool knownRefusalOvertakes(bool refused)
-{
-    return refused && !strict();
-}
-
 // -------------------------------------------------------------------------------------------
 
 int resetEvery = 5000;
@@ -567,7 +517,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         checkResponse(response, input, exchange.received);
         if (response.status < 200)
             continue;
-        if (refused && !knownRefusalOvertakes(refused))
+        if (refused)
             fail("an answer after the front door's refusal (answers must keep request order)",
                  "--- input:\n" + input + "\n--- answer:\n" + exchange.received);
         ++finals;
@@ -580,10 +530,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return counts + (exchange.closedByServer ? " (connection closed by the server)" : "") + "\n--- input:\n"
             + input + "\n--- answer:\n" + exchange.received;
     };
-    if (apiAnswers != handled && !knownRefusalOvertakes(refused) && !knownParserMismatch(requests))
+    if (apiAnswers != handled)
         fail("the API handled a request whose answer never reached the client",
              describe(QByteArray::number(handled) + " handled, " + QByteArray::number(apiAnswers) + " answered"));
-    if (!refused && !knownParserMismatch(requests)) {
+    if (!refused) {
         if (finals != requests.answerable)
             fail("without a refusal, not every complete request got exactly one answer",
                  describe(QByteArray::number(requests.answerable) + " requests, " + QByteArray::number(finals) + " answers"));
