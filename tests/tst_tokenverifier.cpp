@@ -12,6 +12,9 @@
 #include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
 
 using namespace oxm;
 
@@ -153,6 +156,15 @@ private slots:
 
     void emptySecretFailsClosed();
     void mutatedTokensOnlyThrowApiError();
+
+    // The cache of verified tokens (issue 6).
+    void cachedTimeWindow_data();
+    void cachedTimeWindow();
+    void cacheKeyIsTheWholeToken_data();
+    void cacheKeyIsTheWholeToken();
+    void cacheIsBounded_data();
+    void cacheIsBounded();
+    void cacheUnderConcurrentCallers();
 };
 
 void TestTokenVerifier::contractConstants()
@@ -692,6 +704,156 @@ void TestTokenVerifier::mutatedTokensOnlyThrowApiError()
         QVERIFY(code == Invalid || code == Missing);
     }
     QVERIFY(checked > 1000);
+}
+
+// ---- Cache of verified tokens -------------------------------------------------------------
+
+void TestTokenVerifier::cachedTimeWindow_data()
+{
+    timeWindow_data(); // the same table: a cached token must expire exactly like a fresh one
+}
+
+void TestTokenVerifier::cachedTimeWindow()
+{
+    QFETCH(QByteArray, claim);
+    QFETCH(qint64, claimValue);
+    QFETCH(qint64, nowNs);
+    QFETCH(int, code);
+
+    const QByteArray header = bearer(signedToken(with(validClaims(), claim, num(claimValue))));
+    // Cached at a moment the token is valid (exp == now, or nbf / iat == now), then asked again
+    // at the row's time: answered from the cache, with the row's code.
+    ManualClock clock(claimValue * NsPerS);
+    const TokenVerifier verifier(test::testSecret(), clock, 64);
+    QCOMPARE(verifyCode(verifier, header), Ok);
+    QCOMPARE(verifier.cachedTokens(), 1);
+    QCOMPARE(verifier.cacheHits(), quint64(0));
+    clock.setNowNs(nowNs);
+    QCOMPARE(verifyCode(verifier, header), code);
+    QCOMPARE(verifier.cacheHits(), quint64(1));
+    // Back to the caching moment: valid again (nothing about the token changed).
+    clock.setNowNs(claimValue * NsPerS);
+    QCOMPARE(verifyCode(verifier, header), Ok);
+    QCOMPARE(verifier.cacheHits(), quint64(2));
+}
+
+void TestTokenVerifier::cacheKeyIsTheWholeToken_data()
+{
+    QTest::addColumn<QByteArray>("header"); // sent after the valid token was cached
+    QTest::addColumn<int>("code");
+    QTest::addColumn<bool>("hit");          // answered from the cache
+
+    const QByteArray token = signedToken(validClaims());
+    QByteArray otherSignature = token;
+    otherSignature[otherSignature.size() - 2] = otherSignature.at(otherSignature.size() - 2) == 'A' ? 'B' : 'A';
+    const QByteArray payloadOnly = token.left(token.lastIndexOf('.') + 1);
+
+    QTest::addRow("same token") << bearer(token) << Ok << true;
+    QTest::addRow("same token, scheme in lower case, extra spaces") << "bearer   " + token + "  " << Ok << true;
+    QTest::addRow("one signature byte changed") << bearer(otherSignature) << Invalid << false;
+    QTest::addRow("empty signature") << bearer(payloadOnly) << Invalid << false;
+    QTest::addRow("a byte appended") << bearer(token + 'A') << Invalid << false;
+    QTest::addRow("last byte dropped") << bearer(token.chopped(1)) << Invalid << false;
+    QTest::addRow("a second token after it") << bearer(token + ' ' + token) << Invalid << false;
+    QTest::addRow("signed with another secret")
+        << bearer(makeToken(Hs256Header, toJson(validClaims()), Sig::HS256, "another-secret")) << Invalid << false;
+    QTest::addRow("other scheme") << "Basic " + token << Missing << false;
+}
+
+void TestTokenVerifier::cacheKeyIsTheWholeToken()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(int, code);
+    QFETCH(bool, hit);
+
+    ManualClock clock(Now * NsPerS);
+    const TokenVerifier verifier(test::testSecret(), clock, 1024);
+    Principal principal;
+    QCOMPARE(verifyCode(verifier, bearer(signedToken(validClaims())), &principal), Ok);
+    QCOMPARE(verifier.cacheHits(), quint64(0));
+    QCOMPARE(verifyCode(verifier, header, &principal), code);
+    QCOMPARE(verifier.cacheHits(), quint64(hit ? 1 : 0));
+    QCOMPARE(verifier.cachedTokens(), 1); // failures are never cached
+    if (code == Ok) {
+        QCOMPARE(principal.tenant, QStringLiteral("acme"));
+        QCOMPARE(principal.userId, QStringLiteral("alice"));
+        QCOMPARE(principal.expiresAt, Now + 3600);
+    }
+}
+
+void TestTokenVerifier::cacheIsBounded_data()
+{
+    QTest::addColumn<int>("capacity");
+    QTest::addColumn<int>("slotCount");   // capacity rounded up to a power of two
+    QTest::addColumn<int>("tokens");  // distinct valid tokens verified, twice each
+
+    QTest::addRow("no cache") << 0 << 0 << 50;
+    QTest::addRow("1 slot") << 1 << 1 << 50;
+    QTest::addRow("5 -> 8 slots") << 5 << 8 << 200;
+    QTest::addRow("more slotCount than tokens") << 1000 << 1024 << 100;
+}
+
+void TestTokenVerifier::cacheIsBounded()
+{
+    QFETCH(int, capacity);
+    QFETCH(int, slotCount);
+    QFETCH(int, tokens);
+
+    ManualClock clock(Now * NsPerS);
+    const TokenVerifier verifier(test::testSecret(), clock, capacity);
+    QCOMPARE(verifier.cacheCapacity(), slotCount);
+    QList<QByteArray> headers;
+    for (int i = 0; i < tokens; ++i)
+        headers << bearer(signedToken(with(validClaims(), "sub", str("user-" + QByteArray::number(i)))));
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < tokens; ++i) {
+            Principal principal;
+            QCOMPARE(verifyCode(verifier, headers[i], &principal), Ok);
+            QCOMPARE(principal.userId, QStringLiteral("user-%1").arg(i)); // never another slot's user
+            QVERIFY(verifier.cachedTokens() <= slotCount);
+        }
+    }
+    QVERIFY(verifier.cachedTokens() <= std::min(slotCount, tokens));
+    if (slotCount == 0)
+        QCOMPARE(verifier.cacheHits(), quint64(0));
+    if (slotCount >= 2 * tokens) // rarely a collision; at least most of the second round hits
+        QVERIFY(verifier.cacheHits() >= quint64(tokens / 2));
+}
+
+void TestTokenVerifier::cacheUnderConcurrentCallers()
+{
+    // Few slots, many tokens, four threads: slots are replaced while others read them. Every
+    // answer must still be the caller's own token (run under TSan by scripts/sanitize.sh).
+    ManualClock clock(Now * NsPerS);
+    const TokenVerifier verifier(test::testSecret(), clock, 8);
+    QList<QByteArray> headers;
+    for (int i = 0; i < 40; ++i)
+        headers << bearer(signedToken(with(validClaims(), "sub", str("user-" + QByteArray::number(i)))));
+    std::atomic<int> wrong{0};
+    std::atomic<int> failed{0};
+    QList<QThread *> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads << QThread::create([&, t] {
+            for (int n = 0; n < 2000; ++n) {
+                const int i = (n * 7 + t * 13) % int(headers.size());
+                try {
+                    if (verifier.verify(headers[i]).userId != QStringLiteral("user-%1").arg(i))
+                        ++wrong;
+                } catch (const ApiError &) {
+                    ++failed;
+                }
+            }
+        });
+        threads.last()->start();
+    }
+    for (QThread *thread : std::as_const(threads)) {
+        QVERIFY(thread->wait(60000));
+        delete thread;
+    }
+    QCOMPARE(wrong.load(), 0);
+    QCOMPARE(failed.load(), 0);
+    QVERIFY(verifier.cachedTokens() <= 8);
+    QVERIFY(verifier.cacheHits() > 0);
 }
 
 QTEST_GUILESS_MAIN(TestTokenVerifier)

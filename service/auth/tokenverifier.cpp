@@ -7,7 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 
+#include <QHash>
+
+#include <array>
 #include <cstdint>
+#include <mutex>
+#include <vector>
 #include <limits>
 #include <optional>
 #include <string>
@@ -176,15 +181,112 @@ std::string_view bearerToken(const QByteArray &authorizationHeader)
 
 // ---------------------------------------------------------------------------------------------
 
-TokenVerifier::TokenVerifier(QByteArray secret, const Clock &clock)
+struct TokenVerifier::Verified
+{
+    Principal principal;
+    qint64 exp = 0;
+    std::optional<qint64> nbf;
+    std::optional<qint64> iat;
+};
+
+struct TokenVerifier::Cache
+{
+    struct Slot
+    {
+        QByteArray token; // empty: free
+        Verified verified;
+    };
+    static constexpr size_t LockCount = 64;
+
+    explicit Cache(int capacity)
+    {
+        size_t size = 1;
+        while (size < size_t(capacity))
+            size <<= 1;
+        entries.resize(size);
+        mask = size - 1;
+    }
+
+    std::vector<Slot> entries;
+    size_t mask = 0;
+    const size_t seed = QHashSeed::globalSeed();
+    std::array<std::mutex, LockCount> locks;
+    std::atomic<int> used{0};
+};
+
+namespace {
+/// Step 5: the times, with the injected clock and 60 s leeway, in exact integer arithmetic.
+/// now is bounded (|nowSeconds| < 9.3e9), so nowSeconds ± Leeway cannot overflow.
+void checkTimes(qint64 exp, const std::optional<qint64> &nbf, const std::optional<qint64> &iat, qint64 nowNs)
+{
+    const SplitTime now = splitNs(nowNs);
+    // expired <=> now > exp + 60  <=>  exp < now.s - 60, or == with a fractional second.
+    const qint64 oldestExp = now.seconds - TokenVerifier::LeewaySeconds;
+    if (exp < oldestExp || (exp == oldestExp && now.nanos > 0))
+        fail(ErrorCode::ExpiredToken, "token has expired");
+    // too early <=> t > now + 60  <=>  t > now.s + 60 (t is whole seconds).
+    if (nbf && *nbf > now.seconds + TokenVerifier::LeewaySeconds)
+        fail(ErrorCode::ExpiredToken, "token is not valid yet (nbf is in the future)");
+    if (iat && *iat > now.seconds + TokenVerifier::LeewaySeconds)
+        fail(ErrorCode::ExpiredToken, "token is not valid yet (iat is in the future)");
+}
+} // namespace
+
+TokenVerifier::TokenVerifier(QByteArray secret, const Clock &clock, int cacheCapacity)
     : m_secret(std::move(secret)), m_clock(clock)
 {
+    if (cacheCapacity > 0)
+        m_cache = std::make_unique<Cache>(cacheCapacity);
+}
+
+TokenVerifier::~TokenVerifier() = default;
+
+int TokenVerifier::cacheCapacity() const
+{
+    return m_cache ? int(m_cache->entries.size()) : 0;
+}
+
+int TokenVerifier::cachedTokens() const
+{
+    return m_cache ? m_cache->used.load(std::memory_order_relaxed) : 0;
 }
 
 Principal TokenVerifier::verify(const QByteArray &authorizationHeader) const
 {
     const std::string_view token = bearerToken(authorizationHeader);
+    const QByteArrayView key(token.data(), qsizetype(token.size()));
+    Cache::Slot *slot = nullptr;
+    std::mutex *lock = nullptr;
+    if (m_cache) {
+        const size_t index = qHash(key, m_cache->seed) & m_cache->mask;
+        slot = &m_cache->entries[index];
+        lock = &m_cache->locks[index % Cache::LockCount];
+        std::unique_lock<std::mutex> locked(*lock);
+        if (QByteArrayView(slot->token) == key) {
+            const Verified hit = slot->verified; // copies share the strings (atomic refcounts)
+            locked.unlock();
+            m_cacheHits.fetch_add(1, std::memory_order_relaxed);
+            checkTimes(hit.exp, hit.nbf, hit.iat, m_clock.nowNs());
+            return hit.principal;
+        }
+    }
 
+    Verified verified = verifyUncached(token);
+    checkTimes(verified.exp, verified.nbf, verified.iat, m_clock.nowNs());
+    if (slot) {
+        // Only a token that passed every check; it replaces whatever held the slot.
+        QByteArray copy(key.data(), key.size());
+        const std::lock_guard<std::mutex> locked(*lock);
+        if (slot->token.isEmpty())
+            m_cache->used.fetch_add(1, std::memory_order_relaxed);
+        slot->token = std::move(copy);
+        slot->verified = verified;
+    }
+    return std::move(verified.principal);
+}
+
+TokenVerifier::Verified TokenVerifier::verifyUncached(std::string_view token) const
+{
     try {
         if (m_secret.isEmpty())
             invalid("token verification is not configured (no secret)"); // fail closed
@@ -264,20 +366,14 @@ Principal TokenVerifier::verify(const QByteArray &authorizationHeader) const
             invalid("token claim \"iat\" is not an integer");
         principal.expiresAt = exp;
 
-        // 5. Times, with the injected clock and 60 s leeway, in exact integer arithmetic.
-        //    now is bounded (|nowSeconds| < 9.3e9), so nowSeconds ± Leeway cannot overflow.
-        const SplitTime now = splitNs(m_clock.nowNs());
-        // expired <=> now > exp + 60  <=>  exp < now.s - 60, or == with a fractional second.
-        const qint64 oldestExp = now.seconds - LeewaySeconds;
-        if (exp < oldestExp || (exp == oldestExp && now.nanos > 0))
-            fail(ErrorCode::ExpiredToken, "token has expired");
-        // too early <=> t > now + 60  <=>  t > now.s + 60 (t is whole seconds).
-        if (nbfClaim == Claim::Ok && nbf > now.seconds + LeewaySeconds)
-            fail(ErrorCode::ExpiredToken, "token is not valid yet (nbf is in the future)");
-        if (iatClaim == Claim::Ok && iat > now.seconds + LeewaySeconds)
-            fail(ErrorCode::ExpiredToken, "token is not valid yet (iat is in the future)");
-
-        return principal;
+        Verified verified;
+        verified.principal = std::move(principal);
+        verified.exp = exp;
+        if (nbfClaim == Claim::Ok)
+            verified.nbf = nbf;
+        if (iatClaim == Claim::Ok)
+            verified.iat = iat;
+        return verified;
     } catch (const ApiError &) {
         throw;
     } catch (...) {
