@@ -14,6 +14,8 @@ ServerSettings AdminConfig::mergeCommandLine(ServerSettings settings, const QCom
         settings.listen = parser.value(QStringLiteral("listen"));
     if (given("database"))
         settings.database = parser.value(QStringLiteral("database"));
+    if (given("redis"))
+        settings.redis = parser.value(QStringLiteral("redis"));
     if (given("jwt-secret-file"))
         settings.jwtSecretFile = parser.value(QStringLiteral("jwt-secret-file"));
     if (given("tls-cert"))
@@ -39,6 +41,8 @@ ServiceConfig AdminConfig::toServiceConfig(const ServerSettings &settings, const
                           QStringLiteral("--threads"), QString::number(settings.threads)};
     if (!settings.database.isEmpty())
         arguments << QStringLiteral("--database") << settings.database;
+    if (!settings.redis.isEmpty())
+        arguments << QStringLiteral("--redis") << settings.redis;
     if (!settings.jwtSecretFile.isEmpty())
         arguments << QStringLiteral("--jwt-secret-file") << settings.jwtSecretFile;
     if (!settings.tlsCertificateFile.isEmpty())

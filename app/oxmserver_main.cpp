@@ -13,6 +13,7 @@
 #include "domain/policyservice.h"
 #include "oxmservice.h"
 #include "serveroptions.h"
+#include "storage/postgresstore.h"
 #include "unixsignalwatcher.h"
 
 #include <QCommandLineParser>
@@ -161,7 +162,9 @@ int main(int argc, char *argv[])
                             << (config.listenAddress.protocol() == QAbstractSocket::IPv6Protocol
                                     ? QLatin1Char('[') + config.listenAddress.toString() + QLatin1Char(']')
                                     : config.listenAddress.toString())
-                            << ':' << port << "/oxm/v1 (database " << config.databasePath << ")" << Qt::endl;
+                            << ':' << port << "/oxm/v1 (database "
+                            << (config.databaseUrl.isEmpty() ? config.databasePath : PostgresStore::redactedUrl(config.databaseUrl))
+                            << ")" << Qt::endl;
         return app.exec();
     } catch (const std::exception &error) {
         return failWith(QString::fromUtf8(error.what()), 1);

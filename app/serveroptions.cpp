@@ -1,5 +1,9 @@
 #include "serveroptions.h"
 
+#include "domain/apierror.h"
+#include "storage/postgresstore.h"
+#include "streams/redisclient.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -22,7 +26,7 @@ namespace {
 
 void ServerOptions::addTo(QCommandLineParser &parser)
 {
-    parser.addOptions({m_listen, m_database, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
+    parser.addOptions({m_listen, m_database, m_redis, m_secretFile, m_streamTimeout, m_threads, m_trustedProxy,
                        m_maxBodyBytes, m_idleTimeout, m_headerTimeout, m_maxConnections, m_tlsCert, m_tlsKey, m_accessLog, m_logRules, m_config});
 }
 
@@ -58,7 +62,8 @@ QString ServerOptions::parseDatabaseUrl(const QString &url)
     if (url.startsWith(QLatin1String("sqlite:")))
         return url.startsWith(QLatin1String("sqlite://")) ? url.mid(9) : url.mid(7); // sqlite:///abs or sqlite:PATH
     if (url.contains(QLatin1String("://")))
-        fail(QStringLiteral("--database: only sqlite:PATH is supported by this build (got \"%1\")")
+        fail(QStringLiteral("--database: \"%1\" is not a SQLite database; the supported URLs are sqlite:PATH and "
+                            "postgresql://user:password@host:port/database")
                  .arg(QUrl(url).scheme()));
     return url;
 }
@@ -96,6 +101,18 @@ QByteArray ServerOptions::loadSecret(const QString &secretFile, const QString &d
         || file.write(secret + '\n') != secret.size() + 1 || !file.flush())
         fail(QStringLiteral("cannot create the secret file %1: %2").arg(path, file.errorString()));
     return secret;
+}
+
+QByteArray ServerOptions::loadSecret(const QString &secretFile, const QString &databasePath, const QString &databaseUrl)
+{
+    if (databaseUrl.isEmpty() || !secretFile.isEmpty() || !qEnvironmentVariableIsEmpty("OXM_JWT_SECRET"))
+        return loadSecret(secretFile, databasePath);
+    // PostgreSQL: kept in the database itself (settings table), so every instance shares it.
+    try {
+        return PostgresStore::sharedJwtSecret(databaseUrl);
+    } catch (const StorageError &error) {
+        fail(QStringLiteral("cannot read or store the JWT secret in the database: %1").arg(QString::fromUtf8(error.what())));
+    }
 }
 
 QString ServerOptions::environmentName(const QCommandLineOption &option)
@@ -152,7 +169,16 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
     if (const auto listen = value(m_listen))
         parseListen(*listen, config.listenAddress, config.port);
     const auto database = value(m_database);
-    config.databasePath = database ? parseDatabaseUrl(*database) : defaultDatabasePath();
+    if (database && PostgresStore::isPostgresUrl(*database)) {
+        try {
+            PostgresStore::parseUrl(*database); // refuse a malformed URL now, with the reason
+        } catch (const StorageError &error) {
+            fail(QString::fromUtf8(error.what()));
+        }
+        config.databaseUrl = *database;
+    } else {
+        config.databasePath = database ? parseDatabaseUrl(*database) : defaultDatabasePath();
+    }
     const auto number = [&value](const QCommandLineOption &option, qint64 min, qint64 max, qint64 fallback) {
         const auto text = value(option);
         if (!text)
@@ -163,6 +189,14 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
             fail(QStringLiteral("--%1 wants a whole number from %2 to %3").arg(option.names().constFirst()).arg(min).arg(max));
         return number;
     };
+    if (const auto redis = value(m_redis); redis && !redis->trimmed().isEmpty()) {
+        try {
+            RedisClient::Url::parse(redis->trimmed()); // refuse a malformed URL now, with the reason
+        } catch (const std::invalid_argument &error) {
+            fail(QStringLiteral("--redis: %1").arg(QString::fromUtf8(error.what())));
+        }
+        config.redisUrl = redis->trimmed();
+    }
     config.streamTimeoutSeconds = int(number(m_streamTimeout, 1, 86400 * 365, config.streamTimeoutSeconds));
     config.httpThreads = int(number(m_threads, 1, 64, config.httpThreads));
     config.maxBodyBytes = number(m_maxBodyBytes, 0, qint64(1) << 40, config.maxBodyBytes);
@@ -200,13 +234,13 @@ ServiceConfig ServerOptions::toConfig(const QCommandLineParser &parser) const
     QString secretFile = parser.isSet(m_secretFile) ? parser.value(m_secretFile) : QString();
     if (secretFile.isEmpty() && qEnvironmentVariableIsEmpty("OXM_JWT_SECRET"))
         secretFile = value(m_secretFile).value_or(QString());
-    config.jwtSecret = loadSecret(secretFile, config.databasePath);
+    config.jwtSecret = loadSecret(secretFile, config.databasePath, config.databaseUrl);
     return config;
 }
 
 QList<const QCommandLineOption *> ServerOptions::fileOptions() const
 {
-    return {&m_listen, &m_database, &m_secretFile, &m_streamTimeout, &m_threads, &m_trustedProxy, &m_maxBodyBytes,
+    return {&m_listen, &m_database, &m_redis, &m_secretFile, &m_streamTimeout, &m_threads, &m_trustedProxy, &m_maxBodyBytes,
             &m_idleTimeout, &m_headerTimeout, &m_maxConnections, &m_tlsCert, &m_tlsKey, &m_accessLog, &m_logRules};
 }
 

@@ -8,7 +8,7 @@
 namespace oxm {
 
 /// The command line of contract §8, shared by oxm-server and oxm-admin:
-/// `--listen HOST:PORT`, `--database URL`, `--jwt-secret-file PATH` (else OXM_JWT_SECRET, else a
+/// `--listen HOST:PORT`, `--database URL`, `--redis URL` (redis://HOST[:PORT][/DB]), `--jwt-secret-file PATH` (else OXM_JWT_SECRET, else a
 /// secret generated once beside the database), `--stream-timeout SECONDS`, plus `--threads N`
 /// and `--trusted-proxy ADDR` (repeatable), and the front door's limits: `--max-body-bytes N`,
 /// `--idle-timeout SECONDS`, `--header-timeout SECONDS`, `--max-connections N`; HTTPS with
@@ -40,10 +40,15 @@ public:
     static QString defaultDatabasePath();
     /// Parses "HOST:PORT" ("[::1]:8080" for IPv6). Throws std::invalid_argument.
     static void parseListen(const QString &text, QHostAddress &address, quint16 &port);
-    /// Parses "sqlite:PATH" (or a plain path). Throws std::invalid_argument for other schemes.
+    /// Parses "sqlite:PATH" (or a plain path). Throws std::invalid_argument for other schemes
+    /// (toConfig() takes postgresql:// URLs into ServiceConfig::databaseUrl instead).
     static QString parseDatabaseUrl(const QString &url);
     /// Reads or creates the HS256 secret (see class doc). Throws std::invalid_argument.
     static QByteArray loadSecret(const QString &secretFile, const QString &databasePath);
+    /// As above; with a PostgreSQL `databaseUrl` (and neither a secret file nor OXM_JWT_SECRET)
+    /// the generated secret is kept in that database, shared by every instance
+    /// (PostgresStore::sharedJwtSecret). Throws std::invalid_argument.
+    static QByteArray loadSecret(const QString &secretFile, const QString &databasePath, const QString &databaseUrl);
 
 private:
     QList<const QCommandLineOption *> fileOptions() const;
@@ -56,8 +61,11 @@ private:
                                 QStringLiteral("Address and port to serve on (default 127.0.0.1:8080)."),
                                 QStringLiteral("HOST:PORT")};
     QCommandLineOption m_database{QStringLiteral("database"),
-                                  QStringLiteral("Database URL: sqlite:PATH (default: oxm.sqlite in the user's data directory)."),
+                                  QStringLiteral("Database URL: sqlite:PATH (default: oxm.sqlite in the user's data directory) or postgresql://user:password@host:port/database."),
                                   QStringLiteral("URL")};
+    QCommandLineOption m_redis{QStringLiteral("redis"),
+                               QStringLiteral("Keep active streams in Redis, shared by several instances: redis://HOST[:PORT][/DB] (default: in this process)."),
+                               QStringLiteral("URL")};
     QCommandLineOption m_secretFile{QStringLiteral("jwt-secret-file"),
                                     QStringLiteral("File holding the HS256 token secret (else $OXM_JWT_SECRET, else a generated one kept beside the database)."),
                                     QStringLiteral("PATH")};

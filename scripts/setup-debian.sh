@@ -5,10 +5,12 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config curl
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
-  libqt6sql6-sqlite libgl-dev libcpp-jwt-dev nlohmann-json3-dev libssl-dev libhttp-parser-dev
+  libqt6sql6-sqlite libqt6sql6-psql postgresql-15 libgl-dev libcpp-jwt-dev nlohmann-json3-dev libssl-dev libhttp-parser-dev
+  redis-server libhiredis-dev nginx-light
   xvfb xauth fonts-dejavu-core
   openssl util-linux python3 python3-yaml prometheus
   dpkg-dev desktop-file-utils appstream systemd
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 # Node.js >= 20.19 with npm (the OpenAPI lint and response validation, tools/openapi): Debian 12's

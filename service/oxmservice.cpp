@@ -11,7 +11,9 @@
 #include "http/httpfrontend.h"
 #include "http/requesthandler.h"
 #include "metrics/metrics.h"
+#include "storage/postgresstore.h"
 #include "storage/sqlitestore.h"
+#include "streams/redisactivestreams.h"
 
 #include <QLoggingCategory>
 #include <QTimer>
@@ -19,6 +21,8 @@
 #include <stdexcept>
 
 namespace oxm {
+
+Q_LOGGING_CATEGORY(lcService, "oxm.service")
 
 namespace {
 // Issue 4: tokens never appear in logs. Qt's own "qt.httpserver" debug output prints every
@@ -56,10 +60,37 @@ OxmService::OxmService(ServiceConfig config, const Clock *clock, QObject *parent
         throw std::runtime_error("no JWT secret configured");
     m_verifier = std::make_unique<TokenVerifier>(m_config.jwtSecret, *m_clock);
     m_issuer = std::make_unique<TokenIssuer>(m_config.jwtSecret, *m_clock);
-    m_streams = std::make_unique<StreamRegistry>(*m_clock, m_config.streamTimeoutSeconds);
+    std::unique_ptr<ActiveStreams> activeStreams;
+    if (!m_config.redisUrl.isEmpty()) {
+        // Issue 5: active streams shared by every instance naming the same Redis. A bad URL is a
+        // start-up error; an unreachable Redis is not (requests get 503/1503 until it answers).
+        RedisClient::Url url;
+        try {
+            url = RedisClient::Url::parse(m_config.redisUrl);
+        } catch (const std::invalid_argument &error) {
+            throw std::runtime_error(error.what());
+        }
+        auto redis = std::make_unique<RedisActiveStreams>(url, m_config.redisKeyPrefix);
+        try {
+            redis->ping();
+        } catch (const std::exception &error) {
+            qCWarning(lcService).noquote() << "Redis" << url.toString()
+                                           << "does not answer yet; stream requests get 503 until it does:"
+                                           << error.what();
+        }
+        activeStreams = std::move(redis);
+    }
+    m_streams = std::make_unique<StreamRegistry>(*m_clock, m_config.streamTimeoutSeconds, std::move(activeStreams));
     m_expiryTimer = new QTimer(this);
     m_expiryTimer->setInterval(1000);
-    connect(m_expiryTimer, &QTimer::timeout, this, [this] { m_streams->expireStale(); });
+    connect(m_expiryTimer, &QTimer::timeout, this, [this] {
+        try {
+            m_streams->expireStale();
+        } catch (const std::exception &error) {
+            // Redis unreachable: the next sweep (or any request touching the user) prunes.
+            qCDebug(lcService) << "expiry sweep failed:" << error.what();
+        }
+    });
 }
 
 OxmService::~OxmService()
@@ -71,12 +102,23 @@ void OxmService::open()
 {
     if (m_store)
         return;
-    auto store = std::make_unique<SqliteStore>(m_config.databasePath);
+    // --database postgresql://… (issue 5) or the SQLite file.
+    const bool postgres = !m_config.databaseUrl.isEmpty();
+    const QString database = postgres ? PostgresStore::redactedUrl(m_config.databaseUrl) : m_config.databasePath;
+    std::unique_ptr<DurableStore> store;
     try {
-        store->open();
+        if (postgres) {
+            auto pg = std::make_unique<PostgresStore>(m_config.databaseUrl);
+            pg->open();
+            store = std::move(pg);
+        } else {
+            auto sqlite = std::make_unique<SqliteStore>(m_config.databasePath);
+            sqlite->open();
+            store = std::move(sqlite);
+        }
     } catch (const StorageError &error) {
         throw std::runtime_error(QStringLiteral("cannot open the database %1: %2")
-                                     .arg(m_config.databasePath, QString::fromUtf8(error.what()))
+                                     .arg(database, QString::fromUtf8(error.what()))
                                      .toStdString());
     }
     m_store = std::move(store);

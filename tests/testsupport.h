@@ -16,6 +16,7 @@
 #include <memory>
 
 namespace oxm {
+class ActiveStreams;
 class OxmService;
 }
 
@@ -23,6 +24,26 @@ namespace oxm::test {
 
 /// The HS256 secret every suite signs its tokens with.
 QByteArray testSecret();
+
+/// Factor for time budgets that measure speed rather than behaviour (a worst stall, how many
+/// requests get through in a window): 1 in a normal build, larger in a sanitizer build, where
+/// everything runs several times slower (tests/sanitizers/README.md). The environment variable
+/// OXM_TEST_TIME_SCALE (a positive integer) overrides it.
+int timeScale();
+
+/// The Redis of the test environment: OXM_TEST_REDIS_URL (set by scripts/with-backends.sh),
+/// empty when unset — then everything runs in-process.
+QString testRedisUrl();
+/// The QSKIP message of a test that needs Redis and finds no OXM_TEST_REDIS_URL.
+const char *redisSkipMessage();
+/// A key prefix no other fixture or process uses ("oxmtest:PID:RANDOM:").
+QByteArray freshRedisKeyPrefix();
+/// With OXM_TEST_REDIS_URL: `config` keeps its active streams in that Redis under a fresh key
+/// prefix, and true is returned; without it, `config` is unchanged and false is returned.
+bool useTestRedis(ServiceConfig &config);
+/// For a StreamRegistry built directly: a RedisActiveStreams (fresh key prefix) with
+/// OXM_TEST_REDIS_URL, else null (the registry keeps its streams in-process).
+std::unique_ptr<ActiveStreams> testActiveStreams();
 
 /// One HTTP response as the tests see it.
 struct Reply
@@ -58,8 +79,36 @@ void recordResponse(const QByteArray &method, const QByteArray &target, int stat
 void recordRawResponse(const QByteArray &requestBytes, int status,
                        const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body);
 
+/// A throwaway PostgreSQL database (issue 5) on the server named by the environment variable
+/// OXM_TEST_POSTGRES_URL (set by scripts/with-backends.sh): a schema of its own in the server
+/// URL's database, CREATE SCHEMA oxm_test_<random> on construction, DROP SCHEMA … CASCADE on
+/// destruction; url() selects it (`?options=-csearch_path=oxm_test_…`), so every table OXM
+/// creates and reads is in it.
+class TestPostgresDatabase
+{
+public:
+    /// OXM_TEST_POSTGRES_URL, empty when unset.
+    static QString serverUrl();
+    /// The message a test that needs PostgreSQL skips with when serverUrl() is empty.
+    static const char *skipMessage();
+    /// Throws std::runtime_error when the server refuses.
+    TestPostgresDatabase();
+    ~TestPostgresDatabase();
+    TestPostgresDatabase(const TestPostgresDatabase &) = delete;
+    TestPostgresDatabase &operator=(const TestPostgresDatabase &) = delete;
+
+    QString name() const { return m_name; }
+    /// serverUrl() with the schema selected.
+    QString url() const { return m_url; }
+
+private:
+    QString m_name;
+    QString m_url;
+};
+
 /// An OxmService on a free loopback port over a fresh SQLite database in a temporary
-/// directory, driven by a ManualClock.
+/// directory, driven by a ManualClock. When OXM_TEST_POSTGRES_URL is set, over a fresh
+/// PostgreSQL database instead (TestPostgresDatabase), so the same suites run on both backends.
 class ServiceFixture
 {
 public:
@@ -73,6 +122,13 @@ public:
     ManualClock &clock() { return m_clock; }
     quint16 port() const { return m_port; }
     QString databasePath() const;
+    /// The PostgreSQL database's URL when the fixture runs on PostgreSQL, else empty.
+    QString databaseUrl() const;
+    /// Inserts `count` watchlist entries "<prefix>0".."<prefix>N-1" of (tenant, user) straight into
+    /// the fixture's database (SQLite or PostgreSQL) in one transaction, added at firstAddedNs + i:
+    /// a fast way to a nearly full watchlist. Returns false (with a warning) on a database error.
+    bool bulkFillWatchlist(const QString &tenant, const QString &user, int count, const QString &prefix,
+                           qint64 firstAddedNs) const;
 
     /// A token signed with testSecret(), issued at the fixture clock's now.
     QByteArray token(const QString &tenant, const QString &user,
@@ -88,6 +144,7 @@ public:
 private:
     QTemporaryDir m_dir;
     ManualClock m_clock;
+    std::unique_ptr<TestPostgresDatabase> m_postgres; // outlives m_service
     std::unique_ptr<OxmService> m_service;
     quint16 m_port = 0;
 };

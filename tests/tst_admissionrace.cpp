@@ -66,6 +66,7 @@ public:
         config.databasePath = m_dir.filePath(QStringLiteral("race.sqlite"));
         config.jwtSecret = testSecret();
         config.httpThreads = httpThreads;
+        useTestRedis(config); // OXM_TEST_REDIS_URL: admission by RedisActiveStreams
         m_service = std::make_unique<OxmService>(config, &m_clock);
         m_service->open();
         m_port = m_service->startListening();
@@ -263,7 +264,7 @@ void AdmissionRaceTest::registryDirectExactLimit()
     // 16 threads × 200 first heartbeats, all of one user, all distinct streams, maxPerUser 37:
     // exactly 37 admitted in all, the rest refused with 1050 reporting active = 37.
     ManualClock clock;
-    StreamRegistry registry(clock, 180);
+    StreamRegistry registry(clock, 180, testActiveStreams());
     constexpr int T = 16, K = 200, L = 37;
     const StreamPolicy policy{L, 0, 0};
     std::atomic<int> admitted{0}, refused{0}, wrong{0};
@@ -310,7 +311,7 @@ void AdmissionRaceTest::registryDirectChurn()
     // streams, stopping its oldest when it has more or when it is refused. An observer checks
     // the limits all along; the books must balance at the end.
     ManualClock clock;
-    StreamRegistry registry(clock, 180);
+    StreamRegistry registry(clock, 180, testActiveStreams());
     constexpr int T = 16, K = 1500, L = 5, D = 4;
     const StreamPolicy policy{L, 0, D};
     std::atomic<int> admitted{0}, refused{0}, phase0Admitted{0}, phase0Refused{0}, stopsOk{0}, wrong{0}, overLimit{0};

@@ -2234,32 +2234,10 @@ void ApiTest::watchlistOrder()
 
 void ApiTest::watchlistCap()
 {
-    // Fill to 9,999 entries in one transaction straight into the fixture's database (one
-    // commit instead of 9,999 fsyncs; the SqliteStore reads the table on every request), then
-    // check the 10,000 limit over HTTP.
-    {
-        const QString name = QStringLiteral("watchlist-bulk-fill");
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-            db.setDatabaseName(f->databasePath());
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
-            QVERIFY(db.open());
-            QVERIFY(db.transaction());
-            QSqlQuery q(db);
-            QVERIFY(q.prepare(QStringLiteral("INSERT INTO watchlist (tenant, user_id, asset_id, added_ns) VALUES (?, ?, ?, ?)")));
-            for (int i = 0; i < 9999; ++i) {
-                q.bindValue(0, QStringLiteral("t1"));
-                q.bindValue(1, QStringLiteral("u1"));
-                q.bindValue(2, QStringLiteral("bulk-%1").arg(i));
-                q.bindValue(3, T0 * NsPerSec - 10000 + i);
-                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
-            }
-            q.finish();
-            QVERIFY(db.commit());
-            db.close();
-        }
-        QSqlDatabase::removeDatabase(name);
-    }
+    // Fill to 9,999 entries in one transaction straight into the fixture's database (SQLite or
+    // PostgreSQL; one commit instead of 9,999), then check the 10,000 limit over HTTP.
+    QVERIFY(f->bulkFillWatchlist(QStringLiteral("t1"), QStringLiteral("u1"), 9999, QStringLiteral("bulk-"),
+                                 T0 * NsPerSec - 10000));
     QCOMPARE(f->service().watchlist().list(QStringLiteral("t1"), QStringLiteral("u1")).size(), 9999);
 
     CHECK_STATUS(call("PUT", Api + "/towatch/last", tok()), 200);          // 10,000th

@@ -86,7 +86,7 @@ private Q_SLOTS:
         QTest::addRow("sqlite relative") << "sqlite:data/oxm.sqlite" << "data/oxm.sqlite";
         QTest::addRow("sqlite:// URL") << "sqlite:///tmp/x.sqlite" << "/tmp/x.sqlite";
         QTest::addRow("plain path") << "/tmp/y.sqlite" << "/tmp/y.sqlite";
-        QTest::addRow("postgresql not in this build") << "postgresql://u:p@127.0.0.1:5432/oxm" << "";
+        QTest::addRow("postgresql is not a SQLite path") << "postgresql://u:p@127.0.0.1:5432/oxm" << "";
     }
     void databaseUrl()
     {
@@ -150,6 +150,34 @@ private Q_SLOTS:
         QCOMPARE(ServerOptions::loadSecret({}, db), first); // the same secret on the next start
     }
 
+    void postgresDatabase_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<bool>("valid");
+        QTest::addRow("full") << "postgresql://oxm:secret@10.0.0.5:6543/oxm" << true;
+        QTest::addRow("default port, percent-encoded password") << "postgresql://oxm:p%40ss%2Fw@db/oxm" << true;
+        QTest::addRow("postgres scheme") << "postgres://oxm@db/oxm" << true;
+        QTest::addRow("no database") << "postgresql://oxm:secret@db:5432/" << false;
+        QTest::addRow("bad port") << "postgresql://oxm:secret@db:70000/oxm" << false;
+    }
+    void postgresDatabase()
+    {
+        // With OXM_JWT_SECRET set no connection is made: the URL is only parsed here (the secret
+        // kept in the database: tst_postgres sharedSecretIsGeneratedOnce).
+        QFETCH(QString, url);
+        QFETCH(bool, valid);
+        qputenv("OXM_JWT_SECRET", "x");
+        const QStringList arguments{QStringLiteral("--database"), url};
+        if (!valid) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, configFor(arguments));
+            return;
+        }
+        const ServiceConfig config = configFor(arguments);
+        QCOMPARE(config.databaseUrl, url);
+        QVERIFY(config.databasePath.isEmpty());
+        QCOMPARE(config.jwtSecret, QByteArray("x"));
+    }
+
     void commandLine_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -197,6 +225,50 @@ private Q_SLOTS:
             QCOMPARE(config.tlsCertificateFile, readable.fileName());
             QCOMPARE(config.tlsKeyFile, readable.fileName());
         }
+    }
+
+    void redisUrl_data()
+    {
+        // Issue 5: --redis, OXM_REDIS, or the file's "redis" key; a malformed URL stops the start.
+        QTest::addColumn<QString>("source"); // "arg", "env" or "file"
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("expected"); // empty: refused
+        QTest::addRow("command line") << "arg" << "redis://127.0.0.1:6380" << "redis://127.0.0.1:6380";
+        QTest::addRow("environment, with a database") << "env" << "redis://cache:6379/2" << "redis://cache:6379/2";
+        QTest::addRow("file") << "file" << "redis://cache" << "redis://cache";
+        QTest::addRow("not redis") << "arg" << "http://cache:6379" << "";
+        QTest::addRow("database not a number") << "env" << "redis://cache/zero" << "";
+        QTest::addRow("password") << "file" << "redis://:pw@cache" << "";
+    }
+    void redisUrl()
+    {
+        QFETCH(QString, source);
+        QFETCH(QString, url);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        qputenv("OXM_JWT_SECRET", "x");
+        QStringList arguments{QStringLiteral("--database"), QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("db.sqlite"))};
+        if (source == QLatin1String("arg")) {
+            arguments << QStringLiteral("--redis") << url;
+        } else if (source == QLatin1String("env")) {
+            qputenv("OXM_REDIS", url.toUtf8());
+        } else {
+            QFile conf(dir.filePath(QStringLiteral("oxm.conf")));
+            QVERIFY(conf.open(QIODevice::WriteOnly));
+            conf.write("redis = " + url.toUtf8() + "\n");
+            conf.close();
+            arguments << QStringLiteral("--config") << conf.fileName();
+        }
+        const auto restore = qScopeGuard([] { qunsetenv("OXM_REDIS"); });
+        if (expected.isEmpty()) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, configFor(arguments));
+            return;
+        }
+        QCOMPARE(configFor(arguments).redisUrl, expected);
+        // Without any of them, the streams stay in the process.
+        qunsetenv("OXM_REDIS");
+        QVERIFY(configFor({QStringLiteral("--database"), QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("db.sqlite"))})
+                    .redisUrl.isEmpty());
     }
 
     void configurationSources_data()

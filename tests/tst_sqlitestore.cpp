@@ -1,8 +1,13 @@
-// Unit tests of SqliteStore (issue 2): the SQLite implementation of DurableStore.
+// Unit tests of the DurableStore implementations: SqliteStore (issue 2) and PostgresStore
+// (issue 5). Every test runs once per backend (initTestCase_data); the PostgreSQL row needs
+// OXM_TEST_POSTGRES_URL (scripts/with-backends.sh) and skips without it, each test on a fresh
+// database. Tests of SQLite specifics (WAL, files, its migration API) skip the PostgreSQL row.
 
 #include "domain/apierror.h"
 #include "storage/migrations.h"
+#include "storage/postgresstore.h"
 #include "storage/sqlitestore.h"
+#include "testsupport.h"
 
 #include <QAtomicInt>
 #include <QDir>
@@ -95,27 +100,69 @@ QStringList ids(const QList<CatalogAsset> &assets)
 
 } // namespace
 
-class TestSqliteStore : public QObject
+class TestDurableStore : public QObject
 {
     Q_OBJECT
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_backend;
+    std::unique_ptr<test::TestPostgresDatabase> m_postgres;
     QString dbPath() const { return m_dir->filePath(QStringLiteral("oxm.sqlite")); }
-    std::unique_ptr<SqliteStore> openStore(const SqliteStore::Options &options = {})
+    bool postgres() const { return m_backend == QLatin1String("postgresql"); }
+    /// A store of the current backend over this test's database.
+    std::unique_ptr<DurableStore> openStore()
+    {
+        if (postgres()) {
+            auto store = std::make_unique<PostgresStore>(m_postgres->url());
+            store->open();
+            return store;
+        }
+        return openSqlite();
+    }
+    std::unique_ptr<SqliteStore> openSqlite(const SqliteStore::Options &options = {})
     {
         auto store = std::make_unique<SqliteStore>(dbPath(), options);
         store->open();
         return store;
     }
+    /// Connections the store holds for calling threads.
+    static int connectionCount(DurableStore &store)
+    {
+        if (auto *sqlite = dynamic_cast<SqliteStore *>(&store))
+            return sqlite->readConnectionCount();
+        return dynamic_cast<PostgresStore &>(store).connectionCount();
+    }
+#define REQUIRE_SQLITE()                                                                           \
+    do {                                                                                           \
+        if (postgres())                                                                            \
+            QSKIP("SQLite-specific (WAL, database files, SQLite's migration API)");                \
+    } while (false)
 
 private slots:
+    void initTestCase_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addRow("sqlite") << QStringLiteral("sqlite");
+        QTest::addRow("postgresql") << QStringLiteral("postgresql");
+    }
     void init()
     {
+        QFETCH_GLOBAL(QString, backend);
+        m_backend = backend;
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
+        if (postgres()) {
+            if (test::TestPostgresDatabase::serverUrl().isEmpty())
+                QSKIP(test::TestPostgresDatabase::skipMessage());
+            m_postgres = std::make_unique<test::TestPostgresDatabase>();
+        }
     }
-    void cleanup() { m_dir.reset(); }
+    void cleanup()
+    {
+        m_postgres.reset();
+        m_dir.reset();
+    }
 
     // --- tenants and policies ---
 
@@ -440,6 +487,8 @@ private slots:
                                                                        "absent"),
                  QByteArray(""));
         store.reset();
+        if (postgres())
+            return;
         RawDb raw(dbPath());
         QCOMPARE(raw.exec(QStringLiteral("SELECT typeof(metadata) FROM catalog WHERE asset_id = 'y'"))
                      .toString(),
@@ -519,7 +568,8 @@ private slots:
             QFAIL("no StorageError");
         } catch (const StorageError &e) {
             QVERIFY(!e.isTransient());
-            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("CHECK constraint")), e.what());
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("check constraint"), Qt::CaseInsensitive),
+                     e.what());
         }
         QCOMPARE(store->catalogSize(), 1);
         QVERIFY(store->catalogAssets({QStringLiteral("new")}).isEmpty());
@@ -571,19 +621,21 @@ private slots:
 
     void freshDatabaseSchema()
     {
-        auto store = openStore();
+        REQUIRE_SQLITE();
+        auto store = openSqlite();
         QCOMPARE(store->schemaVersion(), sqlschema::latestVersion());
-        QCOMPARE(sqlschema::latestVersion(), 2);
+        QCOMPARE(sqlschema::latestVersion(), 3);
         store.reset();
         RawDb raw(dbPath());
         QCOMPARE(raw.exec(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
-        QCOMPARE(raw.exec(QStringLiteral("SELECT count(*) FROM schema_migrations")).toInt(), 2);
+        QCOMPARE(raw.exec(QStringLiteral("SELECT count(*) FROM schema_migrations")).toInt(), 3);
         QCOMPARE(raw.exec(QStringLiteral("SELECT min(applied_ns) > 0 FROM schema_migrations")).toInt(),
                  1);
     }
 
     void migrationFromVersion1()
     {
+        REQUIRE_SQLITE();
         {
             RawDb raw(dbPath());
             QSqlDatabase db = raw.db();
@@ -598,8 +650,8 @@ private slots:
                          .toInt(),
                      0);
         }
-        auto store = openStore();
-        QCOMPARE(store->schemaVersion(), 2);
+        auto store = openSqlite();
+        QCOMPARE(store->schemaVersion(), 3);
         QCOMPARE(store->policy("acme"), std::optional<StreamPolicy>(StreamPolicy{3, 2, 1}));
         QCOMPARE(store->resumePoint("acme", "u", "a")->progress, 42);
         QCOMPARE(store->resumePoint("acme", "u", "a")->updatedNs, 7);
@@ -616,24 +668,26 @@ private slots:
 
     void migrationThroughStoreOptions()
     {
+        REQUIRE_SQLITE();
         SqliteStore::Options v1;
         v1.targetSchemaVersion = 1;
         {
-            auto store = openStore(v1);
+            auto store = openSqlite(v1);
             QCOMPARE(store->schemaVersion(), 1);
             store->saveResumePoint(point("t", "u", "a", 9, 9));
         }
-        auto store = openStore();
-        QCOMPARE(store->schemaVersion(), 2);
+        auto store = openSqlite();
+        QCOMPARE(store->schemaVersion(), 3);
         QCOMPARE(store->resumePoint("t", "u", "a")->progress, 9);
         store.reset();
         // an older target never downgrades
-        QCOMPARE(openStore(v1)->schemaVersion(), 2);
+        QCOMPARE(openSqlite(v1)->schemaVersion(), 3);
     }
 
     void newerSchemaRefused()
     {
-        openStore()->registerTenant("acme");
+        REQUIRE_SQLITE();
+        openSqlite()->registerTenant("acme");
         {
             RawDb raw(dbPath());
             raw.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (?, 1)"),
@@ -662,6 +716,7 @@ private slots:
 
     void reopenKeepsData()
     {
+        REQUIRE_SQLITE();
         SqliteStore store(dbPath());
         store.open();
         store.open(); // no-op
@@ -683,6 +738,7 @@ private slots:
 
     void closedStoreErrorIsTransient()
     {
+        REQUIRE_SQLITE();
         SqliteStore store(dbPath());
         try {
             store.saveResumePoint(point("t", "u", "a", 1, 1));
@@ -695,8 +751,8 @@ private slots:
     void writeVisibleToAnotherStore()
     {
         auto writer = openStore();
-        SqliteStore reader(dbPath());
-        reader.open();
+        auto readerStore = openStore();
+        DurableStore &reader = *readerStore;
         for (int i = 0; i < 50; ++i) {
             writer->saveResumePoint(point("t", "u", "a", i, i));
             QCOMPARE(reader.resumePoint("t", "u", "a")->progress, i);
@@ -756,7 +812,7 @@ private slots:
             thread.join();
         QVERIFY2(failures.isEmpty(), qPrintable(failures.mid(0, 5).join(QLatin1Char('\n'))));
         // the finished threads' read connections were closed (QThread and adopted threads)
-        QCOMPARE(store->readConnectionCount(), 0);
+        QCOMPARE(connectionCount(*store), 0);
         for (int n = 0; n < kThreads; ++n) {
             const QString user = QStringLiteral("user-%1").arg(n);
             const QList<ResumePoint> h = store->history("t", user);
@@ -767,7 +823,7 @@ private slots:
             QCOMPARE(store->watchlist("t", user).first(),
                      QStringLiteral("asset-%1").arg(kWrites - 1));
         }
-        QCOMPARE(store->readConnectionCount(), 1); // this thread's
+        QCOMPARE(connectionCount(*store), 1); // this thread's
         store.reset();
         auto reopened = openStore();
         int total = 0;
@@ -778,11 +834,12 @@ private slots:
 
     void closeWhileReaderThreadsLive()
     {
+        REQUIRE_SQLITE();
         // close() closes the read connections of threads that are still running, without Qt
         // warnings; such a thread gets a fresh connection after a reopen and cleans it up when
         // it finishes, also after the store is gone.
         QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
-        auto store = openStore();
+        auto store = openSqlite();
         store->registerTenant("acme");
         QSemaphore opened, closed, triedClosed, reopened, done, finish;
         QStringList seen;
@@ -804,15 +861,15 @@ private slots:
         }));
         thread->start();
         opened.acquire();
-        QCOMPARE(store->readConnectionCount(), 1);
+        QCOMPARE(connectionCount(*store), 1);
         store->close();
-        QCOMPARE(store->readConnectionCount(), 0);
+        QCOMPARE(connectionCount(*store), 0);
         closed.release();
         triedClosed.acquire();
         store->open();
         reopened.release();
         done.acquire();
-        QCOMPARE(store->readConnectionCount(), 1);
+        QCOMPARE(connectionCount(*store), 1);
         store.reset(); // closes the live thread's connection
         finish.release();
         QVERIFY(thread->wait(10000));
@@ -821,11 +878,12 @@ private slots:
 
     void walStaysBoundedUnderOverlappingReaders()
     {
+        REQUIRE_SQLITE();
         // Readers that always overlap keep PASSIVE checkpoints from finishing; the writer's
         // TRUNCATE checkpoint above walCheckpointBytes must still bound the -wal file.
         SqliteStore::Options options;
         options.walCheckpointBytes = 128 * 1024;
-        auto store = openStore(options);
+        auto store = openSqlite(options);
         std::atomic<bool> stop{false};
         QAtomicInt readErrors;
         std::vector<std::unique_ptr<QThread>> readers;
@@ -858,9 +916,10 @@ private slots:
 
     void idleCheckpointTruncatesWal()
     {
+        REQUIRE_SQLITE();
         SqliteStore::Options options;
         options.idleCheckpointMs = 100;
-        auto store = openStore(options);
+        auto store = openSqlite(options);
         for (int i = 0; i < 20; ++i)
             store->saveResumePoint(point("t", "u", QString::number(i), i, i));
         const QString wal = dbPath() + QStringLiteral("-wal");
@@ -882,6 +941,7 @@ private slots:
     }
     void unopenablePath()
     {
+        REQUIRE_SQLITE();
         QFETCH(QString, kind);
         QString path;
         if (kind == QLatin1String("under-file")) {
@@ -915,6 +975,7 @@ private slots:
 
     void createsParentDirectory()
     {
+        REQUIRE_SQLITE();
         const QString path = m_dir->filePath(QStringLiteral("a/b/c/oxm.sqlite"));
         {
             SqliteStore store(path);
@@ -929,11 +990,12 @@ private slots:
 
     void lockedDatabaseIsTransient()
     {
+        REQUIRE_SQLITE();
         // Another process holding the write lock longer than busy_timeout: the write fails with a
         // transient StorageError, reads go on, and the store recovers when the lock is released.
         SqliteStore::Options options;
         options.busyTimeoutMs = 100;
-        auto store = openStore(options);
+        auto store = openSqlite(options);
         store->saveResumePoint(point("t", "u", "a", 1, 1));
         RawDb raw(dbPath());
         QVERIFY(raw.tryExec(QStringLiteral("BEGIN IMMEDIATE")));
@@ -953,5 +1015,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSqliteStore)
+QTEST_GUILESS_MAIN(TestDurableStore)
 #include "tst_sqlitestore.moc"

@@ -1,9 +1,13 @@
 // Unit tests of StreamRegistry (domain/streamregistry.h; contract §5): admission rules, refusal
 // bodies, expiry, next-episode replacement, streams ended by an administrator, and atomic
 // admission under concurrency. Time is a ManualClock; nothing sleeps.
+// With OXM_TEST_REDIS_URL set, every registry keeps its streams in that Redis (a fresh key prefix
+// each; testsupport's testActiveStreams()), so the same assertions hold for RedisActiveStreams.
 //
 // Instants used below (computed by hand): T0 = 1,700,000,000 s = 2023-11-14T22:13:20Z
 // (19675 days + 80000 s); the default stream timeout is 180 s.
+
+#include "testsupport.h"
 
 #include "core/clock.h"
 #include "domain/apierror.h"
@@ -22,6 +26,7 @@
 #include <vector>
 
 using namespace oxm;
+using oxm::test::testActiveStreams;
 
 namespace oxm {
 char *toString(const StreamKey &k)
@@ -192,7 +197,7 @@ void TestStreamRegistry::admissionRules()
     QFETCH(int, active);
 
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     for (const QString &spec : existing)
         QVERIFY(beat(registry, parseKey(spec), false, Unlimited).admitted);
     QSignalSpy admittedSpy(&registry, &StreamRegistry::streamAdmitted);
@@ -226,7 +231,7 @@ void TestStreamRegistry::admissionRules()
 void TestStreamRegistry::refusalBody()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, Unlimited).admitted);          // T0
     clock.setNowNs(T0 + 30 * S + S / 2);
     QVERIFY(beat(registry, key("b", "192.0.2.1"), false, Unlimited).admitted);  // T0 + 30.5 s
@@ -296,7 +301,7 @@ void TestStreamRegistry::retryAfter()
     QFETCH(qint64, refusedAfterNs);
     QFETCH(QByteArray, retryAfter);
     ManualClock clock(T0);
-    StreamRegistry registry(clock, timeout);
+    StreamRegistry registry(clock, timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, StreamPolicy{1, 0, 0}).admitted);
     clock.setNowNs(T0 + refusedAfterNs);
     const Outcome o = beat(registry, key("b", "phone"), true, StreamPolicy{1, 0, 0});
@@ -307,7 +312,7 @@ void TestStreamRegistry::retryAfter()
 void TestStreamRegistry::refreshDoesNotRecheckLimits()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     const StreamPolicy generous{3, 3, 3};
     for (const char *device : {"d1", "d2", "d3"})
         QVERIFY(beat(registry, key("a", device), true, generous).admitted);
@@ -339,7 +344,7 @@ void TestStreamRegistry::refreshDoesNotRecheckLimits()
 void TestStreamRegistry::refreshKeepsProgressUnlessGiven()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, Unlimited, 10).admitted);
     QCOMPARE(registry.activeStreams("t1", "u1").value(0).progress, 10);
     clock.advanceSeconds(5);
@@ -379,7 +384,7 @@ void TestStreamRegistry::expiryBoundary()
     QFETCH(qint64, elapsedNs);
     QFETCH(bool, active);
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, StreamPolicy{1, 0, 0}).admitted);
     clock.setNowNs(T0 + elapsedNs);
 
@@ -400,7 +405,7 @@ void TestStreamRegistry::expiryBoundary()
 void TestStreamRegistry::refreshMovesExpiry()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, Unlimited).admitted);
     clock.setNowNs(T0 + 100 * S);
     QVERIFY(!beat(registry, key("a", "tv"), true, Unlimited).admitted);
@@ -417,7 +422,7 @@ void TestStreamRegistry::refreshMovesExpiry()
 void TestStreamRegistry::expireStale()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QSignalSpy expiredSpy(&registry, &StreamRegistry::streamExpired);
     QVERIFY(beat(registry, key("a", "tv", "u1"), true, Unlimited).admitted);       // expires T0+180
     clock.setNowNs(T0 + 10 * S);
@@ -466,7 +471,7 @@ void TestStreamRegistry::everyExpiredStreamIsReportedOnce()
 {
     QFETCH(QString, trigger);
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("x", "old"), true, Unlimited).admitted);
     clock.setNowNs(T0 + 100 * S);
     QVERIFY(beat(registry, key("y", "tv"), true, Unlimited).admitted);
@@ -511,7 +516,7 @@ void TestStreamRegistry::nextEpisodeReplacement()
 {
     QFETCH(StreamPolicy, policy);
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("ep1", "tv"), true, policy, 1200).admitted);
     QSignalSpy replacedSpy(&registry, &StreamRegistry::streamReplaced);
     QSignalSpy admittedSpy(&registry, &StreamRegistry::streamAdmitted);
@@ -543,7 +548,7 @@ void TestStreamRegistry::nextEpisodeReplacement()
 void TestStreamRegistry::noReplacementForIpDevices()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QSignalSpy replacedSpy(&registry, &StreamRegistry::streamReplaced);
     const QString ip = QStringLiteral("192.0.2.7");
 
@@ -584,7 +589,7 @@ void TestStreamRegistry::refusedHeartbeatChangesNothing()
     QFETCH(StreamPolicy, policy);
     QFETCH(int, code);
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), true, Unlimited, 300).admitted);
     QVERIFY(beat(registry, key("b", "phone"), true, Unlimited).admitted);
     if (code == 1050)
@@ -618,7 +623,7 @@ void TestStreamRegistry::refusedHeartbeatChangesNothing()
 void TestStreamRegistry::endByAdmin()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QSignalSpy endedSpy(&registry, &StreamRegistry::streamEndedByAdmin);
     QSignalSpy refusedSpy(&registry, &StreamRegistry::streamRefused);
     const StreamKey k = key("a", "tv");
@@ -661,7 +666,7 @@ void TestStreamRegistry::endByAdmin()
 void TestStreamRegistry::endByAdminOnlyBlocksThatStream()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QVERIFY(beat(registry, key("a", "tv"), false, Unlimited).admitted);
     QVERIFY(registry.endByAdmin(key("a", "tv")));
     QCOMPARE(beat(registry, key("a", "tv"), false, Unlimited).code, 1053);
@@ -678,7 +683,7 @@ void TestStreamRegistry::endByAdminOnlyBlocksThatStream()
 void TestStreamRegistry::stop()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     QSignalSpy stoppedSpy(&registry, &StreamRegistry::streamStopped);
     const StreamKey k = key("a", "tv");
 
@@ -708,7 +713,7 @@ void TestStreamRegistry::stop()
 void TestStreamRegistry::isolationBetweenUsersAndTenants()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     const StreamPolicy one{1, 1, 1};
     QVERIFY(beat(registry, key("a", "tv", "u1", "t1"), true, one).admitted);
     QVERIFY(beat(registry, key("a", "tv", "u2", "t1"), true, one).admitted);
@@ -743,7 +748,7 @@ void TestStreamRegistry::isolationBetweenUsersAndTenants()
 void TestStreamRegistry::counters()
 {
     ManualClock clock(T0);
-    StreamRegistry registry(clock, Timeout);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
     const StreamRegistry::Counters zero = registry.counters();
     QCOMPARE(zero.admitted + zero.refreshed + zero.refusedMaxPerUser + zero.refusedMaxPerAsset
                  + zero.refusedMaxDevices + zero.refusedEndedByAdmin + zero.stopped + zero.expired

@@ -12,7 +12,8 @@ namespace oxm {
 struct ServerSettings
 {
     QString listen = QStringLiteral("127.0.0.1:8080"); ///< --listen HOST:PORT
-    QString database;          ///< --database URL (sqlite:PATH); empty: the default file
+    QString database;          ///< --database URL (sqlite:PATH or postgresql://…); empty: the default file
+    QString redis;             ///< --redis URL (redis://HOST:PORT[/DB]); empty: active streams in this process
     QString jwtSecretFile;     ///< --jwt-secret-file PATH; empty: $OXM_JWT_SECRET or generated
     int streamTimeoutSeconds = 180; ///< --stream-timeout
     int threads = 2;           ///< --threads

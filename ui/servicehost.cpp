@@ -2,6 +2,7 @@
 
 #include "formatting.h"
 #include "oxmservice.h"
+#include "storage/postgresstore.h"
 
 #include <stdexcept>
 
@@ -144,7 +145,11 @@ ServiceConfig ServiceHost::config() const
 
 QString ServiceHost::databasePath() const
 {
-    return m_service ? m_service->config().databasePath : QString();
+    if (!m_service)
+        return {};
+    const ServiceConfig &config = m_service->config();
+    // A PostgreSQL URL is shown without its password.
+    return config.databaseUrl.isEmpty() ? config.databasePath : PostgresStore::redactedUrl(config.databaseUrl);
 }
 
 } // namespace oxm

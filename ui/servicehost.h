@@ -55,7 +55,7 @@ public:
     quint16 port() const;
     /// "http://HOST:PORT/oxm/v1" while listening, else empty.
     QString apiUrl(bool forLocalClient = false) const;
-    /// The database file in use (or to be used).
+    /// The database in use (or to be used): the SQLite file, or the PostgreSQL URL without its password.
     QString databasePath() const;
     /// The effective configuration of the current service (defaults when there is none).
     ServiceConfig config() const;

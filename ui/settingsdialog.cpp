@@ -43,6 +43,7 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
     : QDialog(parent)
     , m_listen(new QLineEdit(settings.listen, this))
     , m_database(new QLineEdit(settings.database, this))
+    , m_redis(new QLineEdit(settings.redis, this))
     , m_secretFile(new QLineEdit(settings.jwtSecretFile, this))
     , m_timeout(new QSpinBox(this))
     , m_threads(new QSpinBox(this))
@@ -52,6 +53,7 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
     setWindowTitle(tr("Service settings"));
     m_listen->setPlaceholderText(QStringLiteral("127.0.0.1:8080"));
     m_database->setPlaceholderText(tr("default: oxm.sqlite in your data directory"));
+    m_redis->setPlaceholderText(tr("empty: active streams in this process; redis://HOST:PORT shares them"));
     m_secretFile->setPlaceholderText(tr("default: $OXM_JWT_SECRET, else generated beside the database"));
     m_tlsCertificate->setPlaceholderText(tr("empty: plain HTTP; a PEM file: HTTPS only"));
     m_tlsKey->setPlaceholderText(tr("PEM private key (RSA or EC) of the certificate"));
@@ -63,13 +65,14 @@ SettingsDialog::SettingsDialog(const ServerSettings &settings, QWidget *parent)
 
     auto *form = new QFormLayout;
     form->addRow(tr("&Listen on (HOST:PORT):"), m_listen);
-    form->addRow(tr("&Database (sqlite:PATH):"), withBrowse(m_database, this, Browse::Database));
+    form->addRow(tr("&Database (sqlite:PATH or postgresql://…):"), withBrowse(m_database, this, Browse::Database));
+    form->addRow(tr("&Redis (redis://HOST:PORT):"), m_redis);
     form->addRow(tr("Token &secret file:"), withBrowse(m_secretFile, this, Browse::File, tr("Secret file")));
     form->addRow(tr("Stream &timeout:"), m_timeout);
     form->addRow(tr("HTTP &threads:"), m_threads);
     form->addRow(tr("TLS &certificate:"), withBrowse(m_tlsCertificate, this, Browse::File, tr("TLS certificate (PEM)")));
     form->addRow(tr("TLS &key:"), withBrowse(m_tlsKey, this, Browse::File, tr("TLS private key (PEM)")));
-    auto *note = new QLabel(tr("These are oxm-server's options (--listen, --database, --jwt-secret-file, "
+    auto *note = new QLabel(tr("These are oxm-server's options (--listen, --database, --redis, --jwt-secret-file, "
                                "--stream-timeout, --threads, --tls-cert, --tls-key). Saving restarts the service with them and remembers "
                                "them for the next runs; options given on the command line override them "
                                "for one run."), this);
@@ -97,6 +100,7 @@ ServerSettings SettingsDialog::settings() const
     ServerSettings s;
     s.listen = m_listen->text().trimmed();
     s.database = m_database->text().trimmed();
+    s.redis = m_redis->text().trimmed();
     s.jwtSecretFile = m_secretFile->text().trimmed();
     s.streamTimeoutSeconds = m_timeout->value();
     s.threads = m_threads->value();

@@ -24,6 +24,7 @@ public:
 private:
     QLineEdit *m_listen;
     QLineEdit *m_database;
+    QLineEdit *m_redis;
     QLineEdit *m_secretFile;
     QSpinBox *m_timeout;
     QSpinBox *m_threads;

@@ -243,8 +243,15 @@ void SubscribersScreen::refreshStreams()
         m_streams->applySnapshot({});
         return;
     }
-    m_streams->applySnapshot(service->streams().activeStreams(m_tenant, m_user));
-    m_streamsBox->setTitle(tr("Active streams (%1)").arg(m_streams->rowCount()));
+    try {
+        m_streams->applySnapshot(service->streams().activeStreams(m_tenant, m_user));
+        m_streamsBox->setTitle(tr("Active streams (%1)").arg(m_streams->rowCount()));
+    } catch (const std::exception &) {
+        // The active streams are in Redis and it is unreachable (docs/deploy.md): keep the last
+        // rows and say so; the next refresh tries again.
+        m_streamsBox->setTitle(tr("Active streams (%1, not refreshed: active-stream store unavailable)")
+                                   .arg(m_streams->rowCount()));
+    }
 }
 
 void SubscribersScreen::removeSelectedWatchlistEntry()

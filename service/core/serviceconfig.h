@@ -14,8 +14,12 @@ struct ServiceConfig
     QHostAddress listenAddress = QHostAddress::LocalHost; ///< --listen HOST:PORT
     quint16 port = 8080;                                  ///< 0 picks a free port
     QString databasePath;             ///< SQLite file (from --database sqlite:PATH)
+    QString databaseUrl;              ///< --database postgresql://user:pass@host:port/db (issue 5); when set, PostgreSQL is used and databasePath is ignored
     QByteArray jwtSecret;             ///< HS256 key (--jwt-secret-file / OXM_JWT_SECRET / generated)
     int streamTimeoutSeconds = 180;   ///< --stream-timeout (contract §5)
+    // Shared active-stream state (issue 5; docs/deploy.md "Redis"): empty → in this process.
+    QString redisUrl;                 ///< --redis redis://HOST[:PORT][/DB] (OXM_REDIS, config key "redis")
+    QByteArray redisKeyPrefix = "oxm:"; ///< prefix of every Redis key (deployments or tests sharing a database)
     int httpThreads = 2;              ///< QHttpServer instances sharing the listening socket
     qint64 maxBodyBytes = 1048576;    ///< --max-body-bytes: larger bodies get 413/1090 (contract §2)
     // The front door (ConnectionGuard; docs/api.md, "Front door limits").

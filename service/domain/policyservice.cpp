@@ -3,6 +3,10 @@
 #include "domain/apierror.h"
 #include "storage/durablestore.h"
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcPolicies, "oxm.policies")
+
 namespace oxm {
 
 PolicyService::PolicyService(DurableStore &store, QObject *parent)
@@ -10,6 +14,57 @@ PolicyService::PolicyService(DurableStore &store, QObject *parent)
     , m_store(store)
 {
     qRegisterMetaType<oxm::StreamPolicy>();
+    m_store.setPolicyListener([this](const QString &tenant) {
+        try {
+            refresh(tenant);
+        } catch (const StorageError &error) {
+            // The store reports an empty tenant (reload all) once it is reachable again.
+            qCWarning(lcPolicies).noquote() << "cannot refresh the policy of" << tenant << ":" << error.what();
+        }
+    });
+}
+
+PolicyService::~PolicyService()
+{
+    m_store.setPolicyListener({}); // returns once no refresh is running
+}
+
+void PolicyService::refresh(const QString &tenant)
+{
+    // A write through this service that lands while we read may be newer than what we read: then
+    // the read is dropped (that write's own notification triggers a refresh after its commit).
+    quint64 generation;
+    {
+        QReadLocker locker(&m_lock);
+        generation = m_generation;
+    }
+    if (tenant.isEmpty()) {
+        const QHash<QString, StreamPolicy> all = m_store.allPolicies();
+        for (auto it = all.cbegin(); it != all.cend(); ++it)
+            apply(it.key(), it.value(), generation);
+        return;
+    }
+    if (const std::optional<StreamPolicy> stored = m_store.policy(tenant))
+        apply(tenant, *stored, generation);
+}
+
+void PolicyService::apply(const QString &tenant, const StreamPolicy &policy, quint64 generation)
+{
+    bool known;
+    bool changed;
+    {
+        QWriteLocker locker(&m_lock);
+        if (m_generation != generation)
+            return;
+        const auto it = m_cache.constFind(tenant);
+        known = it != m_cache.constEnd();
+        changed = !known || *it != policy;
+        m_cache.insert(tenant, policy);
+    }
+    if (!known)
+        Q_EMIT tenantRegistered(tenant);
+    if (changed)
+        Q_EMIT policyChanged(tenant, policy);
 }
 
 void PolicyService::validate(const StreamPolicy &policy)
@@ -70,6 +125,7 @@ StreamPolicy PolicyService::setPolicy(const QString &tenant, const StreamPolicy 
     {
         QWriteLocker locker(&m_lock);
         m_cache.insert(tenant, policy);
+        ++m_generation;
     }
     if (!wasKnown)
         Q_EMIT tenantRegistered(tenant);
@@ -84,6 +140,7 @@ bool PolicyService::registerTenant(const QString &tenant)
         {
             QWriteLocker locker(&m_lock);
             m_cache.insert(tenant, StreamPolicy{});
+            ++m_generation;
         }
         Q_EMIT tenantRegistered(tenant);
     }

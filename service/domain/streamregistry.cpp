@@ -2,46 +2,37 @@
 
 #include "core/clock.h"
 #include "core/timeformat.h"
+#include "domain/inmemoryactivestreams.h"
 
 #include <QJsonArray>
-#include <QSet>
+#include <algorithm>
+#include <limits>
 
 namespace oxm {
 
 StreamRegistry::StreamRegistry(const Clock &clock, int streamTimeoutSeconds, QObject *parent)
+    : StreamRegistry(clock, streamTimeoutSeconds, nullptr, parent)
+{
+}
+
+StreamRegistry::StreamRegistry(const Clock &clock, int streamTimeoutSeconds, std::unique_ptr<ActiveStreams> backend,
+                               QObject *parent)
     : QObject(parent)
     , m_clock(clock)
     , m_timeoutSeconds(streamTimeoutSeconds)
     , m_timeoutNs(qint64(streamTimeoutSeconds) * 1000000000LL)
+    , m_backend(backend ? std::move(backend) : std::make_unique<InMemoryActiveStreams>())
 {
     qRegisterMetaType<oxm::ActiveStream>();
     qRegisterMetaType<oxm::StreamKey>();
     qRegisterMetaType<oxm::ErrorCode>();
 }
 
-QString StreamRegistry::userKey(const QString &tenant, const QString &userId)
-{
-    // Identifiers never contain U+0000 (contract §3), so the separator is unambiguous.
-    return tenant + QChar(u'\0') + userId;
-}
+StreamRegistry::~StreamRegistry() = default;
 
-StreamRegistry::Shard &StreamRegistry::shardFor(const QString &key) const
+QString StreamRegistry::backendDescription() const
 {
-    return m_shards[qHash(key) % ShardCount];
-}
-
-void StreamRegistry::prune(UserStreams &user, qint64 nowNs, QList<StreamKey> *expired) const
-{
-    for (auto it = user.streams.begin(); it != user.streams.end();) {
-        if (it->expiresNs <= nowNs) {
-            if (expired)
-                expired->append(it->key);
-            it = user.streams.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    user.endedByAdmin.removeIf([nowNs](const Tombstone &t) { return t.untilNs <= nowNs; });
+    return m_backend->description();
 }
 
 void StreamRegistry::refuse(ErrorCode code, int limit, int active, const QList<ActiveStream> &streams,
@@ -90,121 +81,41 @@ void StreamRegistry::refuse(ErrorCode code, int limit, int active, const QList<A
 StreamRegistry::HeartbeatResult StreamRegistry::heartbeat(const StreamKey &key, bool explicitDevice,
                                                           const StreamPolicy &policy, qint64 progress)
 {
+    using Kind = ActiveStreams::HeartbeatOutcome::Kind;
     const qint64 now = m_clock.nowNs();
-    const QString uk = userKey(key.tenant, key.userId);
-    Shard &shard = shardFor(uk);
+    const ActiveStreams::HeartbeatOutcome out =
+        m_backend->heartbeat(key, explicitDevice, policy, progress, now, now + m_timeoutNs);
+    emitExpired(out.expired);
     HeartbeatResult result;
-    QList<StreamKey> expired;
-    ActiveStream admitted;
-    {
-        QMutexLocker locker(&shard.mutex);
-        UserStreams &user = shard.users[uk];
-        prune(user, now, &expired);
-
-        for (ActiveStream &s : user.streams) {
-            if (s.key == key) {
-                s.lastHeartbeatNs = now;
-                s.expiresNs = now + m_timeoutNs;
-                if (progress >= 0)
-                    s.progress = progress;
-                m_refreshed.fetch_add(1, std::memory_order_relaxed);
-                locker.unlock();
-                emitExpired(expired);
-                return result;
-            }
-        }
-
-        for (const Tombstone &t : std::as_const(user.endedByAdmin)) {
-            if (t.key == key) {
-                m_refused1053.fetch_add(1, std::memory_order_relaxed);
-                const qint64 retry = std::max<qint64>(1, (t.untilNs - now + 999999999LL) / 1000000000LL);
-                locker.unlock();
-                emitExpired(expired);
-                Q_EMIT streamRefused(key, ErrorCode::EndedByAdmin);
-                throw ApiError(ErrorCode::EndedByAdmin,
-                               QStringLiteral("This stream was ended by an administrator"), {},
-                               {{QByteArrayLiteral("Retry-After"), QByteArray::number(retry)}});
-            }
-        }
-
-        // The streams that would remain: an explicitly identified device plays one asset at a
-        // time, so its streams of other assets are replaced (only if this admission succeeds).
-        QList<ActiveStream> remaining;
-        QList<ActiveStream> replaced;
-        for (const ActiveStream &s : std::as_const(user.streams)) {
-            if (explicitDevice && s.explicitDevice && s.key.device == key.device && s.key.assetId != key.assetId)
-                replaced.append(s);
-            else
-                remaining.append(s);
-        }
-
-        const auto refuseLocked = [&](ErrorCode code, int limit, int active) {
-            // A copy of its own (not one sharing user.streams' array): it is read after the
-            // unlock, while another heartbeat or stop() may change user.streams.
-            const QList<ActiveStream> current(user.streams.cbegin(), user.streams.cend());
-            if (user.streams.isEmpty() && user.endedByAdmin.isEmpty())
-                shard.users.remove(uk);
-            locker.unlock();
-            emitExpired(expired);
-            refuse(code, limit, active, current, now, key);
-        };
-
-        if (policy.maxPerUser > 0 && remaining.size() >= policy.maxPerUser)
-            refuseLocked(ErrorCode::MaxPerUser, policy.maxPerUser, int(remaining.size()));
-        if (policy.maxPerAsset > 0) {
-            const auto onAsset = std::count_if(remaining.cbegin(), remaining.cend(),
-                                               [&](const ActiveStream &s) { return s.key.assetId == key.assetId; });
-            if (onAsset >= policy.maxPerAsset)
-                refuseLocked(ErrorCode::MaxPerAsset, policy.maxPerAsset, int(onAsset));
-        }
-        // A device that is already streaming (even a stream this heartbeat replaces) adds no
-        // device; otherwise the distinct devices that remain are counted.
-        const bool knownDevice = std::any_of(user.streams.cbegin(), user.streams.cend(),
-                                             [&](const ActiveStream &s) { return s.key.device == key.device; });
-        if (policy.maxDevices > 0 && !knownDevice) {
-            QSet<QString> devices;
-            for (const ActiveStream &s : std::as_const(remaining))
-                devices.insert(s.key.device);
-            if (devices.size() >= policy.maxDevices)
-                refuseLocked(ErrorCode::MaxDevices, policy.maxDevices, int(devices.size()));
-        }
-
-        admitted.key = key;
-        admitted.explicitDevice = explicitDevice;
-        admitted.startedNs = now;
-        admitted.lastHeartbeatNs = now;
-        admitted.expiresNs = now + m_timeoutNs;
-        admitted.progress = progress;
-        remaining.append(admitted);
-        user.streams = std::move(remaining);
-        result.admitted = true;
-        result.replaced = std::move(replaced);
+    switch (out.kind) {
+    case Kind::Refreshed:
+        m_refreshed.fetch_add(1, std::memory_order_relaxed);
+        return result;
+    case Kind::EndedByAdmin: {
+        m_refused1053.fetch_add(1, std::memory_order_relaxed);
+        const qint64 retry = std::max<qint64>(1, (out.tombstoneUntilNs - now + 999999999LL) / 1000000000LL);
+        Q_EMIT streamRefused(key, ErrorCode::EndedByAdmin);
+        throw ApiError(ErrorCode::EndedByAdmin, QStringLiteral("This stream was ended by an administrator"), {},
+                       {{QByteArrayLiteral("Retry-After"), QByteArray::number(retry)}});
     }
+    case Kind::Refused:
+        refuse(out.refusalCode, out.refusalLimit, out.refusalActive, out.current, now, key);
+    case Kind::Admitted:
+        break;
+    }
+    result.admitted = true;
+    result.replaced = out.replaced;
     m_admitted.fetch_add(1, std::memory_order_relaxed);
-    emitExpired(expired);
     for (const ActiveStream &s : std::as_const(result.replaced))
         Q_EMIT streamReplaced(s.key);
-    Q_EMIT streamAdmitted(admitted);
+    Q_EMIT streamAdmitted(out.stream);
     return result;
 }
 
 bool StreamRegistry::stop(const StreamKey &key)
 {
-    const qint64 now = m_clock.nowNs();
-    const QString uk = userKey(key.tenant, key.userId);
-    Shard &shard = shardFor(uk);
-    bool removed = false;
     QList<StreamKey> expired;
-    {
-        QMutexLocker locker(&shard.mutex);
-        auto it = shard.users.find(uk);
-        if (it == shard.users.end())
-            return false;
-        prune(*it, now, &expired);
-        removed = it->streams.removeIf([&](const ActiveStream &s) { return s.key == key; }) > 0;
-        if (it->streams.isEmpty() && it->endedByAdmin.isEmpty())
-            shard.users.erase(it);
-    }
+    const bool removed = m_backend->stop(key, m_clock.nowNs(), &expired);
     emitExpired(expired);
     if (removed) {
         m_stopped.fetch_add(1, std::memory_order_relaxed);
@@ -216,23 +127,11 @@ bool StreamRegistry::stop(const StreamKey &key)
 bool StreamRegistry::endByAdmin(const StreamKey &key)
 {
     const qint64 now = m_clock.nowNs();
-    const QString uk = userKey(key.tenant, key.userId);
-    Shard &shard = shardFor(uk);
     QList<StreamKey> expired;
-    {
-        QMutexLocker locker(&shard.mutex);
-        auto it = shard.users.find(uk);
-        if (it == shard.users.end())
-            return false;
-        prune(*it, now, &expired);
-        if (it->streams.removeIf([&](const ActiveStream &s) { return s.key == key; }) == 0) {
-            locker.unlock();
-            emitExpired(expired);
-            return false;
-        }
-        it->endedByAdmin.append(Tombstone{key, now + m_timeoutNs});
-    }
+    const bool ended = m_backend->endByAdmin(key, now, now + m_timeoutNs, &expired);
     emitExpired(expired);
+    if (!ended)
+        return false;
     m_endedByAdmin.fetch_add(1, std::memory_order_relaxed);
     Q_EMIT streamEndedByAdmin(key);
     return true;
@@ -240,61 +139,22 @@ bool StreamRegistry::endByAdmin(const StreamKey &key)
 
 QList<ActiveStream> StreamRegistry::activeStreams(const QString &tenant, const QString &userId) const
 {
-    const qint64 now = m_clock.nowNs();
-    const QString uk = userKey(tenant, userId);
-    Shard &shard = shardFor(uk);
-    QMutexLocker locker(&shard.mutex);
-    QList<ActiveStream> out;
-    const auto it = shard.users.constFind(uk);
-    if (it == shard.users.constEnd())
-        return out;
-    for (const ActiveStream &s : it->streams)
-        if (s.expiresNs > now)
-            out.append(s);
-    return out;
+    return m_backend->activeStreams(tenant, userId, m_clock.nowNs());
 }
 
 QList<ActiveStream> StreamRegistry::snapshot() const
 {
-    const qint64 now = m_clock.nowNs();
-    QList<ActiveStream> out;
-    for (Shard &shard : m_shards) {
-        QMutexLocker locker(&shard.mutex);
-        for (const UserStreams &user : std::as_const(shard.users))
-            for (const ActiveStream &s : user.streams)
-                if (s.expiresNs > now)
-                    out.append(s);
-    }
-    return out;
+    return m_backend->snapshot(m_clock.nowNs());
 }
 
 qsizetype StreamRegistry::activeCount() const
 {
-    const qint64 now = m_clock.nowNs();
-    qsizetype n = 0;
-    for (Shard &shard : m_shards) {
-        QMutexLocker locker(&shard.mutex);
-        for (const UserStreams &user : std::as_const(shard.users))
-            for (const ActiveStream &s : user.streams)
-                n += s.expiresNs > now ? 1 : 0;
-    }
-    return n;
+    return m_backend->activeCount(m_clock.nowNs());
 }
 
 int StreamRegistry::expireStale()
 {
-    const qint64 now = m_clock.nowNs();
-    QList<StreamKey> expired;
-    for (Shard &shard : m_shards) {
-        QMutexLocker locker(&shard.mutex);
-        for (auto it = shard.users.begin(); it != shard.users.end();) {
-            prune(*it, now, &expired);
-            if (it->streams.isEmpty() && it->endedByAdmin.isEmpty())
-                it = shard.users.erase(it);
-            else
-                ++it;
-        }
-    }
+    const QList<StreamKey> expired = m_backend->expireStale(m_clock.nowNs());
     emitExpired(expired);
     return int(expired.size());
 }

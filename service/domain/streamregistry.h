@@ -1,13 +1,12 @@
 #pragma once
 
+#include "domain/activestreams.h"
 #include "domain/apierror.h"
 #include "domain/types.h"
 
-#include <QHash>
-#include <QMutex>
 #include <QObject>
-#include <array>
 #include <atomic>
+#include <memory>
 
 namespace oxm {
 
@@ -18,9 +17,12 @@ class Clock;
 /// next-episode replacement on an explicitly identified device, and streams ended by an
 /// administrator (1053).
 ///
-/// State is in memory, sharded by (tenant, user) with one mutex per shard, so an admission
-/// decision and its insertion are one atomic step: N concurrent first heartbeats against a limit
-/// L admit exactly min(N, L). Thread-safe. Signals are emitted from the calling thread.
+/// The state lives in an ActiveStreams backend: in this process (InMemoryActiveStreams, the
+/// default) or in Redis shared by several instances (RedisActiveStreams, --redis). Either way an
+/// admission decision and its insertion are one atomic step: N concurrent first heartbeats
+/// against a limit L admit exactly min(N, L). The registry turns the backend's outcomes into
+/// ApiErrors, counters (this process's) and signals. Thread-safe. Signals are emitted from the
+/// calling thread. With a backend that cannot be reached every call throws ApiError 1503.
 class StreamRegistry final : public QObject
 {
     Q_OBJECT
@@ -50,9 +52,16 @@ public:
 
     /// `streamTimeoutSeconds`: a stream with no heartbeat for this long is no longer active
     /// (contract §5, default 180).
+    /// The streams are kept in this process (InMemoryActiveStreams).
     StreamRegistry(const Clock &clock, int streamTimeoutSeconds, QObject *parent = nullptr);
+    /// The streams are kept in `backend` (null: in this process).
+    StreamRegistry(const Clock &clock, int streamTimeoutSeconds, std::unique_ptr<ActiveStreams> backend,
+                   QObject *parent = nullptr);
+    ~StreamRegistry() override;
 
     int streamTimeoutSeconds() const { return m_timeoutSeconds; }
+    /// Where the streams live: "in-process" or the Redis URL (for logs and the admin app).
+    QString backendDescription() const;
 
     /// Applies one heartbeat (PUT …/streaming). An active stream is refreshed without checking
     /// limits; otherwise the stream is admitted only if `policy` allows it (0 = not enforced),
@@ -73,7 +82,7 @@ public:
 
     /// The user's active streams, oldest first.
     QList<ActiveStream> activeStreams(const QString &tenant, const QString &userId) const;
-    /// Every active stream (for dashboards).
+    /// Every active stream (for dashboards); with Redis, those of every instance (one round trip).
     QList<ActiveStream> snapshot() const;
     /// Number of active streams (approximate while heartbeats run concurrently).
     qsizetype activeCount() const;
@@ -93,34 +102,14 @@ Q_SIGNALS:
     void streamExpired(const oxm::StreamKey &key);
 
 private:
-    struct Tombstone
-    {
-        StreamKey key;
-        qint64 untilNs = 0;
-    };
-    struct UserStreams
-    {
-        QList<ActiveStream> streams;
-        QList<Tombstone> endedByAdmin;
-    };
-    struct Shard
-    {
-        mutable QMutex mutex;
-        QHash<QString, UserStreams> users; // key: tenant + '\0' + userId
-    };
-    static constexpr int ShardCount = 64;
-
-    static QString userKey(const QString &tenant, const QString &userId);
-    Shard &shardFor(const QString &userKey) const;
     void emitExpired(const QList<StreamKey> &expired);
-    void prune(UserStreams &user, qint64 nowNs, QList<StreamKey> *expired) const;
     [[noreturn]] void refuse(ErrorCode code, int limit, int active, const QList<ActiveStream> &streams,
                              qint64 nowNs, const StreamKey &key);
 
     const Clock &m_clock;
     const int m_timeoutSeconds;
     const qint64 m_timeoutNs;
-    mutable std::array<Shard, ShardCount> m_shards;
+    std::unique_ptr<ActiveStreams> m_backend;
 
     std::atomic<quint64> m_admitted{0}, m_refreshed{0}, m_refused1050{0}, m_refused1051{0},
         m_refused1052{0}, m_refused1053{0}, m_stopped{0}, m_expired{0}, m_endedByAdmin{0};

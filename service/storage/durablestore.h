@@ -4,13 +4,14 @@
 
 #include <QHash>
 #include <QStringList>
+#include <functional>
 #include <optional>
 
 namespace oxm {
 
 /// The durable half of OXM's state: tenants and their policies, resume points, watchlists and
-/// the asset catalog (architecture.md, "ports"). Implemented by SqliteStore (and later by a
-/// PostgreSQL store).
+/// the asset catalog (architecture.md, "ports"). Implemented by SqliteStore and PostgresStore
+/// (the statements of both: sqloperations.h).
 ///
 /// Every method is thread-safe and synchronous. A write method returns only after its
 /// transaction has committed, so a 2xx sent after it survives kill -9 (issue 2). Every method
@@ -66,6 +67,15 @@ public:
     /// by id, at most `limit`.
     virtual QList<CatalogAsset> searchCatalog(const QString &search, int limit) = 0;
     virtual int catalogSize() = 0;
+
+    // --- changes made by other processes sharing the database ---
+    /// Called with a tenant whose policy another process (or another store in this one) changed or
+    /// registered, after the change committed; with an empty tenant when changes may have been
+    /// missed (the notification channel was (re-)established): reload everything. Called on a thread of
+    /// the store's; setPolicyListener({}) returns only once no call is running any more.
+    using PolicyListener = std::function<void(const QString &tenant)>;
+    /// Default: no notifications (SQLite: changes by another process are seen after a restart).
+    virtual void setPolicyListener(PolicyListener listener) { (void)listener; }
 };
 
 } // namespace oxm

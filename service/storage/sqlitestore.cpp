@@ -2,13 +2,13 @@
 
 #include "domain/apierror.h"
 #include "storage/migrations.h"
+#include "storage/sqloperations.h"
+#include "storage/threadconnections.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
-#include <QHash>
 #include <QReadWriteLock>
-#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -27,45 +27,15 @@ namespace oxm {
 namespace {
 
 const QString kDriver = QStringLiteral("QSQLITE");
-constexpr int kCatalogChunk = 500; // bound parameters per IN (...) lookup
+constexpr auto kDialect = sqlschema::Dialect::Sqlite;
 
-qint64 nowNs()
-{
-    using namespace std::chrono;
-    return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-/// Prepares and executes `sql` with positional `binds`; throws StorageError on failure. The
-/// returned query must not outlive the caller's scope (no statement is left open between calls).
 QSqlQuery run(QSqlDatabase &db, const QString &sql, const QVariantList &binds,
               const QString &context)
 {
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        throw sqlschema::storageError(context, query.lastError());
-    for (const QVariant &value : binds) {
-        // A null QString would bind as SQL NULL; identifiers are never NULL, "" is meant.
-        if (value.typeId() == QMetaType::QString && value.toString().isNull())
-            query.addBindValue(QStringLiteral(""));
-        else
-            query.addBindValue(value);
-    }
-    if (!query.exec())
-        throw sqlschema::storageError(context, query.lastError());
-    return query;
+    return sqlops::run(db, kDialect, sql, binds, context);
 }
 
-/// Executes a statement without parameters; returns false (leaving the error in `error`) instead
-/// of throwing, for the transaction control of the writer.
-bool tryExec(QSqlDatabase &db, const QString &sql, QSqlError *error = nullptr)
-{
-    QSqlQuery query(db);
-    const bool ok = query.exec(sql);
-    if (!ok && error)
-        *error = query.lastError();
-    return ok;
-}
+using sqlops::tryExec;
 
 /// Runs a PRAGMA and returns the first column of its first row (if any).
 QVariant pragma(QSqlDatabase &db, const QString &sql)
@@ -319,146 +289,28 @@ struct SqliteStore::Writer
 // ------------------------------------------------------------------------------------------------
 // Readers: one connection per (store, thread), closed when the thread finishes.
 
-struct SqliteStore::Readers : std::enable_shared_from_this<Readers>
+struct SqliteStore::Readers
 {
-    struct Entry
-    {
-        QString name;
-        QMetaObject::Connection finished;
-    };
-
     Readers(const QString &path, const Options &options, const QString &prefix)
-        : path(path), options(options), prefix(prefix)
+        : connections(std::make_shared<ThreadConnections>(
+            prefix,
+            [path, options](const QString &name) {
+                QSqlDatabase db = QSqlDatabase::addDatabase(kDriver, name);
+                db.setDatabaseName(path);
+                db.setConnectOptions(
+                    QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(options.busyTimeoutMs));
+                if (!db.open())
+                    throw sqlschema::storageError(
+                        QStringLiteral("cannot open database %1 for reading").arg(path),
+                        db.lastError());
+                run(db, sql("PRAGMA query_only = 1"), {}, sql("PRAGMA query_only"));
+            },
+            [path] { return std::make_exception_ptr(notOpen(path)); }))
     {
     }
-
-    const QString path;
-    const Options options;
-    const QString prefix;
 
     QReadWriteLock gate; ///< reads lock it shared; the writer's checkpoint exclusively
-    mutable std::mutex mutex;
-    bool open = false;
-    quint64 counter = 0;
-    QHash<QThread *, Entry> byThread;
-
-    QSqlDatabase connection()
-    {
-        QThread *const thread = QThread::currentThread();
-        QString name;
-        {
-            std::lock_guard lock(mutex);
-            if (!open)
-                throw notOpen(path);
-            const auto it = byThread.constFind(thread);
-            if (it != byThread.constEnd())
-                name = it->name;
-        }
-        if (!name.isEmpty()) {
-            QSqlDatabase db = QSqlDatabase::database(name, false);
-            if (db.isValid() && db.isOpen())
-                return db;
-            // A QThread object at a reused address whose predecessor never reported finished.
-            db = QSqlDatabase();
-            forget(thread);
-        }
-
-        {
-            std::lock_guard lock(mutex);
-            name = QStringLiteral("%1-r%2").arg(prefix).arg(++counter);
-        }
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(kDriver, name);
-            db.setDatabaseName(path);
-            db.setConnectOptions(
-                QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(options.busyTimeoutMs));
-            std::exception_ptr failure;
-            if (!db.open()) {
-                failure = std::make_exception_ptr(sqlschema::storageError(
-                    QStringLiteral("cannot open database %1 for reading").arg(path),
-                    db.lastError()));
-            } else {
-                try {
-                    run(db, sql("PRAGMA query_only = 1"), {}, sql("PRAGMA query_only"));
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-            }
-            if (failure) {
-                db = QSqlDatabase();
-                QSqlDatabase::removeDatabase(name);
-                std::rethrow_exception(failure);
-            }
-        }
-
-        Entry entry;
-        entry.name = name;
-        const std::weak_ptr<Readers> weak = weak_from_this();
-        entry.finished = QObject::connect(
-            thread, &QThread::finished, thread,
-            [weak, thread] {
-                if (const auto self = weak.lock())
-                    self->forget(thread);
-            },
-            Qt::DirectConnection);
-        {
-            std::lock_guard lock(mutex);
-            if (open) {
-                byThread.insert(thread, entry);
-                entry = Entry();
-            }
-        }
-        if (!entry.name.isEmpty()) { // closed meanwhile
-            QObject::disconnect(entry.finished);
-            QSqlDatabase::removeDatabase(name);
-            throw notOpen(path);
-        }
-        return QSqlDatabase::database(name, false);
-    }
-
-    /// Closes the connection of `thread` (called on that thread when it finishes).
-    void forget(QThread *thread)
-    {
-        Entry entry;
-        {
-            std::lock_guard lock(mutex);
-            const auto it = byThread.find(thread);
-            if (it == byThread.end())
-                return;
-            entry = *it;
-            byThread.erase(it);
-        }
-        QObject::disconnect(entry.finished);
-        QSqlDatabase::removeDatabase(entry.name);
-    }
-
-    void setOpen(bool value)
-    {
-        std::lock_guard lock(mutex);
-        open = value;
-    }
-
-    /// Refuses new reads and closes every thread's connection (from whichever thread calls it;
-    /// SQLite allows that, and no read may be running at that point).
-    void closeAll()
-    {
-        QHash<QThread *, Entry> entries;
-        {
-            std::lock_guard lock(mutex);
-            open = false;
-            entries.swap(byThread);
-        }
-        for (const Entry &entry : std::as_const(entries)) {
-            QObject::disconnect(entry.finished);
-            QSqlDatabase::removeDatabase(entry.name);
-        }
-    }
-
-    int count() const
-    {
-        std::lock_guard lock(mutex);
-        return int(byThread.size());
-    }
+    const std::shared_ptr<ThreadConnections> connections;
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -469,7 +321,7 @@ SqliteStore::SqliteStore(const QString &path, const Options &options)
     : m_path(path)
     , m_options(options)
     , m_connectionPrefix(QStringLiteral("oxm-sqlite-%1").arg(++g_instances))
-    , m_readers(std::make_shared<Readers>(absoluteFile(path), options, m_connectionPrefix))
+    , m_readers(std::make_unique<Readers>(absoluteFile(path), options, m_connectionPrefix))
 {
 }
 
@@ -512,13 +364,13 @@ void SqliteStore::open()
         std::rethrow_exception(w->startError);
     }
     m_writer = std::move(writer);
-    m_readers->setOpen(true);
+    m_readers->connections->setOpen(true);
 }
 
 void SqliteStore::close()
 {
     std::lock_guard lifecycle(m_lifecycle);
-    m_readers->closeAll();
+    m_readers->connections->closeAll();
     if (!m_writer)
         return;
     {
@@ -538,13 +390,16 @@ bool SqliteStore::isOpen() const
 
 int SqliteStore::readConnectionCount() const
 {
-    return m_readers->count();
+    return m_readers->connections->count();
 }
 
 /// A read on the calling thread's connection, holding the read gate for its duration.
 struct SqliteStore::ReadSession
 {
-    explicit ReadSession(Readers &readers) : lock(&readers.gate), db(readers.connection()) {}
+    explicit ReadSession(Readers &readers)
+        : lock(&readers.gate), db(readers.connections->connection())
+    {
+    }
     QReadLocker lock;
     QSqlDatabase db;
 };
@@ -574,105 +429,48 @@ int SqliteStore::schemaVersion()
     return sqlschema::currentVersion(db);
 }
 
-// --- tenants and policies -------------------------------------------------------------------
+// --- DurableStore: the statements are in sqloperations.cpp -------------------------------------
 
 QStringList SqliteStore::tenants()
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db, sql("SELECT tenant FROM tenants ORDER BY tenant"), {},
-                          sql("listing tenants"));
-    QStringList result;
-    while (query.next())
-        result.append(query.value(0).toString());
-    return result;
+    return sqlops::tenants(session.db, kDialect);
 }
 
 std::optional<StreamPolicy> SqliteStore::policy(const QString &tenant)
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db,
-                          sql("SELECT max_per_user, max_per_asset, max_devices FROM tenants"
-                              " WHERE tenant = ?"),
-                          {tenant}, sql("reading a policy"));
-    if (!query.next())
-        return std::nullopt;
-    return StreamPolicy{query.value(0).toInt(), query.value(1).toInt(), query.value(2).toInt()};
+    return sqlops::policy(session.db, kDialect, tenant);
 }
 
 QHash<QString, StreamPolicy> SqliteStore::allPolicies()
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(
-        db, sql("SELECT tenant, max_per_user, max_per_asset, max_devices FROM tenants"), {},
-        sql("reading policies"));
-    QHash<QString, StreamPolicy> result;
-    while (query.next())
-        result.insert(query.value(0).toString(),
-                      StreamPolicy{query.value(1).toInt(), query.value(2).toInt(),
-                                   query.value(3).toInt()});
-    return result;
+    return sqlops::allPolicies(session.db, kDialect);
 }
 
 bool SqliteStore::registerTenant(const QString &tenant)
 {
     bool inserted = false;
-    write([&](QSqlDatabase &db) {
-        QSqlQuery query = run(db,
-                              sql("INSERT INTO tenants"
-                                  " (tenant, max_per_user, max_per_asset, max_devices, created_ns)"
-                                  " VALUES (?, 0, 0, 0, ?) ON CONFLICT (tenant) DO NOTHING"),
-                              {tenant, nowNs()}, sql("registering a tenant"));
-        inserted = query.numRowsAffected() == 1;
-    });
+    write([&](QSqlDatabase &db) { inserted = sqlops::registerTenant(db, kDialect, tenant); });
     return inserted;
 }
 
 void SqliteStore::setPolicy(const QString &tenant, const StreamPolicy &policy)
 {
-    write([&](QSqlDatabase &db) {
-        run(db,
-            sql("INSERT INTO tenants"
-                " (tenant, max_per_user, max_per_asset, max_devices, created_ns)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant) DO UPDATE SET"
-                " max_per_user = excluded.max_per_user, max_per_asset = excluded.max_per_asset,"
-                " max_devices = excluded.max_devices"),
-            {tenant, policy.maxPerUser, policy.maxPerAsset, policy.maxDevices, nowNs()},
-            sql("storing a policy"));
-    });
+    write([&](QSqlDatabase &db) { sqlops::setPolicy(db, kDialect, tenant, policy); });
 }
-
-// --- resume points ----------------------------------------------------------------------------
 
 void SqliteStore::saveResumePoint(const ResumePoint &point)
 {
-    write([&](QSqlDatabase &db) {
-        run(db,
-            sql("INSERT INTO resume_points (tenant, user_id, asset_id, progress, updated_ns)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, user_id, asset_id) DO UPDATE SET"
-                " progress = excluded.progress, updated_ns = excluded.updated_ns"
-                // Writes in flight may commit out of order: the latest receive time wins.
-                " WHERE excluded.updated_ns >= resume_points.updated_ns"),
-            {point.tenant, point.userId, point.assetId, point.progress, point.updatedNs},
-            sql("saving a resume point"));
-    });
+    write([&](QSqlDatabase &db) { sqlops::saveResumePoint(db, kDialect, point); });
 }
 
 std::optional<ResumePoint> SqliteStore::resumePoint(const QString &tenant, const QString &userId,
                                                     const QString &assetId)
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db,
-                          sql("SELECT progress, updated_ns FROM resume_points"
-                              " WHERE tenant = ? AND user_id = ? AND asset_id = ?"),
-                          {tenant, userId, assetId}, sql("reading a resume point"));
-    if (!query.next())
-        return std::nullopt;
-    return ResumePoint{tenant, userId, assetId, query.value(0).toLongLong(),
-                       query.value(1).toLongLong()};
+    return sqlops::resumePoint(session.db, kDialect, tenant, userId, assetId);
 }
 
 bool SqliteStore::deleteResumePoint(const QString &tenant, const QString &userId,
@@ -680,11 +478,7 @@ bool SqliteStore::deleteResumePoint(const QString &tenant, const QString &userId
 {
     bool deleted = false;
     write([&](QSqlDatabase &db) {
-        QSqlQuery query = run(db,
-                              sql("DELETE FROM resume_points"
-                                  " WHERE tenant = ? AND user_id = ? AND asset_id = ?"),
-                              {tenant, userId, assetId}, sql("deleting a resume point"));
-        deleted = query.numRowsAffected() > 0;
+        deleted = sqlops::deleteResumePoint(db, kDialect, tenant, userId, assetId);
     });
     return deleted;
 }
@@ -692,20 +486,8 @@ bool SqliteStore::deleteResumePoint(const QString &tenant, const QString &userId
 QList<ResumePoint> SqliteStore::history(const QString &tenant, const QString &userId)
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db,
-                          sql("SELECT asset_id, progress, updated_ns FROM resume_points"
-                              " WHERE tenant = ? AND user_id = ?"
-                              " ORDER BY updated_ns DESC, asset_id"),
-                          {tenant, userId}, sql("reading the history"));
-    QList<ResumePoint> result;
-    while (query.next())
-        result.append(ResumePoint{tenant, userId, query.value(0).toString(),
-                                  query.value(1).toLongLong(), query.value(2).toLongLong()});
-    return result;
+    return sqlops::history(session.db, kDialect, tenant, userId);
 }
-
-// --- watchlist --------------------------------------------------------------------------------
 
 DurableStore::WatchlistAdd SqliteStore::addToWatchlist(const QString &tenant,
                                                        const QString &userId,
@@ -714,33 +496,8 @@ DurableStore::WatchlistAdd SqliteStore::addToWatchlist(const QString &tenant,
 {
     WatchlistAdd outcome = WatchlistAdd::Added;
     write([&](QSqlDatabase &db) {
-        const QString context = sql("adding to a watchlist");
-        {
-            QSqlQuery present = run(db,
-                                    sql("SELECT 1 FROM watchlist"
-                                        " WHERE tenant = ? AND user_id = ? AND asset_id = ?"),
-                                    {tenant, userId, assetId}, context);
-            if (present.next()) {
-                outcome = WatchlistAdd::AlreadyPresent;
-                return;
-            }
-        }
-        {
-            QSqlQuery count = run(db,
-                                  sql("SELECT count(*) FROM watchlist"
-                                      " WHERE tenant = ? AND user_id = ?"),
-                                  {tenant, userId}, context);
-            if (!count.next())
-                throw sqlschema::storageError(context, count.lastError());
-            if (count.value(0).toLongLong() >= maxEntries) {
-                outcome = WatchlistAdd::Full;
-                return;
-            }
-        }
-        run(db,
-            sql("INSERT INTO watchlist (tenant, user_id, asset_id, added_ns) VALUES (?, ?, ?, ?)"),
-            {tenant, userId, assetId, addedNs}, context);
-        outcome = WatchlistAdd::Added;
+        outcome = sqlops::addToWatchlist(db, kDialect, tenant, userId, assetId, addedNs,
+                                         maxEntries);
     });
     return outcome;
 }
@@ -750,11 +507,7 @@ bool SqliteStore::removeFromWatchlist(const QString &tenant, const QString &user
 {
     bool removed = false;
     write([&](QSqlDatabase &db) {
-        QSqlQuery query = run(db,
-                              sql("DELETE FROM watchlist"
-                                  " WHERE tenant = ? AND user_id = ? AND asset_id = ?"),
-                              {tenant, userId, assetId}, sql("removing from a watchlist"));
-        removed = query.numRowsAffected() > 0;
+        removed = sqlops::removeFromWatchlist(db, kDialect, tenant, userId, assetId);
     });
     return removed;
 }
@@ -762,148 +515,37 @@ bool SqliteStore::removeFromWatchlist(const QString &tenant, const QString &user
 QStringList SqliteStore::watchlist(const QString &tenant, const QString &userId)
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db,
-                          sql("SELECT asset_id FROM watchlist WHERE tenant = ? AND user_id = ?"
-                              " ORDER BY seq DESC"),
-                          {tenant, userId}, sql("reading a watchlist"));
-    QStringList result;
-    while (query.next())
-        result.append(query.value(0).toString());
-    return result;
+    return sqlops::watchlist(session.db, kDialect, tenant, userId);
 }
-
-// --- catalog ----------------------------------------------------------------------------------
 
 int SqliteStore::importCatalog(const QList<CatalogAsset> &assets)
 {
     if (assets.isEmpty())
         return 0;
-    write([&](QSqlDatabase &db) {
-        const QString context = sql("importing the catalog");
-        QSqlQuery query(db);
-        // The metadata is bound as bytes and stored as TEXT with exactly those bytes.
-        if (!query.prepare(sql("INSERT INTO catalog (asset_id, metadata, updated_ns)"
-                               " VALUES (?, CAST(? AS TEXT), ?) ON CONFLICT (asset_id) DO UPDATE"
-                               " SET metadata = excluded.metadata,"
-                               " updated_ns = excluded.updated_ns")))
-            throw sqlschema::storageError(context, query.lastError());
-        const qint64 now = nowNs();
-        for (const CatalogAsset &asset : assets) {
-            query.bindValue(0, asset.id.isNull() ? QStringLiteral("") : asset.id);
-            query.bindValue(1, asset.json.isNull() ? QByteArray("") : asset.json);
-            query.bindValue(2, now);
-            if (!query.exec())
-                throw sqlschema::storageError(
-                    QStringLiteral("importing catalog asset '%1'").arg(asset.id),
-                    query.lastError());
-        }
-    });
+    write([&](QSqlDatabase &db) { sqlops::importCatalog(db, kDialect, assets); });
     return int(assets.size());
 }
 
 QHash<QString, QByteArray> SqliteStore::catalogAssets(const QStringList &ids)
 {
-    QHash<QString, QByteArray> result;
-    QStringList unique;
-    {
-        QSet<QString> seen;
-        for (const QString &id : ids) {
-            if (!seen.contains(id)) {
-                seen.insert(id);
-                unique.append(id);
-            }
-        }
-    }
-    if (unique.isEmpty())
-        return result;
-
+    if (ids.isEmpty())
+        return {};
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    const QString context = sql("reading catalog assets");
-    const bool snapshot = unique.size() > kCatalogChunk; // one read transaction for all chunks
-    if (snapshot)
-        run(db, sql("BEGIN"), {}, context);
-    try {
-        for (qsizetype start = 0; start < unique.size(); start += kCatalogChunk) {
-            const qsizetype n = std::min<qsizetype>(kCatalogChunk, unique.size() - start);
-            QString text = sql("SELECT asset_id, CAST(metadata AS BLOB) FROM catalog"
-                               " WHERE asset_id IN (");
-            QVariantList binds;
-            binds.reserve(n);
-            for (qsizetype i = 0; i < n; ++i) {
-                text += i == 0 ? sql("?") : sql(", ?");
-                binds.append(unique.at(start + i));
-            }
-            text += QLatin1Char(')');
-            QSqlQuery query = run(db, text, binds, context);
-            while (query.next())
-                result.insert(query.value(0).toString(), query.value(1).toByteArray());
-        }
-    } catch (...) {
-        if (snapshot)
-            tryExec(db, sql("ROLLBACK"));
-        throw;
-    }
-    if (snapshot)
-        run(db, sql("COMMIT"), {}, context);
-    return result;
+    return sqlops::catalogAssets(session.db, kDialect, ids);
 }
 
 QList<CatalogAsset> SqliteStore::searchCatalog(const QString &search, int limit)
 {
-    QList<CatalogAsset> result;
     if (limit <= 0)
-        return result;
+        return {};
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    const QString context = sql("searching the catalog");
-
-    bool ascii = true;
-    for (const QChar c : search)
-        ascii = ascii && c.unicode() < 0x80;
-
-    if (search.isEmpty() || ascii) {
-        // SQLite's lower() folds ASCII only, which is exactly what an ASCII needle needs.
-        const QString needle = search.toLower();
-        QSqlQuery query = search.isEmpty()
-            ? run(db,
-                  sql("SELECT asset_id, CAST(metadata AS BLOB) FROM catalog"
-                      " ORDER BY asset_id LIMIT ?"),
-                  {limit}, context)
-            : run(db,
-                  sql("SELECT asset_id, CAST(metadata AS BLOB) FROM catalog"
-                      " WHERE instr(lower(asset_id), ?) > 0 OR instr(lower(metadata), ?) > 0"
-                      " ORDER BY asset_id LIMIT ?"),
-                  {needle, needle, limit}, context);
-        while (query.next())
-            result.append(CatalogAsset{query.value(0).toString(), query.value(1).toByteArray()});
-        return result;
-    }
-
-    // Unicode case folding is beyond SQLite's lower(): filter with QString, in id order.
-    QSqlQuery query = run(db,
-                          sql("SELECT asset_id, CAST(metadata AS BLOB) FROM catalog"
-                              " ORDER BY asset_id"),
-                          {}, context);
-    while (result.size() < limit && query.next()) {
-        const QString id = query.value(0).toString();
-        const QByteArray json = query.value(1).toByteArray();
-        if (id.contains(search, Qt::CaseInsensitive)
-            || QString::fromUtf8(json).contains(search, Qt::CaseInsensitive))
-            result.append(CatalogAsset{id, json});
-    }
-    return result;
+    return sqlops::searchCatalog(session.db, kDialect, search, limit);
 }
 
 int SqliteStore::catalogSize()
 {
     ReadSession session(*m_readers);
-    QSqlDatabase &db = session.db;
-    QSqlQuery query = run(db, sql("SELECT count(*) FROM catalog"), {}, sql("counting the catalog"));
-    if (!query.next())
-        throw sqlschema::storageError(sql("counting the catalog"), query.lastError());
-    return query.value(0).toInt();
+    return sqlops::catalogSize(session.db, kDialect);
 }
 
 } // namespace oxm

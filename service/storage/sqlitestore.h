@@ -113,7 +113,7 @@ private:
 
     mutable std::mutex m_lifecycle; ///< serializes open()/close()
     std::unique_ptr<Writer> m_writer;
-    std::shared_ptr<Readers> m_readers;
+    std::unique_ptr<Readers> m_readers;
 };
 
 } // namespace oxm
