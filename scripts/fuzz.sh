@@ -9,7 +9,8 @@
 #                                      (default 10000000) or SECONDS (default 7200); a crash is
 #                                      recorded and the target restarted; exits 1 if any crashed.
 #
-# $FUZZ_TARGETS picks targets (default "fuzz_request fuzz_token").
+# $FUZZ_TARGETS picks targets (default "fuzz_request fuzz_token"). FUZZ_SKIP_BUILD=1 runs the
+# targets already built in $FUZZ_BUILD_DIR (e.g. build-san/asan of scripts/ci-sanitizers.sh).
 # Build directory: $FUZZ_BUILD_DIR (default ./build-fuzz). New corpus entries go to
 # $FUZZ_BUILD_DIR/fuzz-work/<target> (the seed corpus in the repository is only read), logs to
 # $FUZZ_BUILD_DIR/fuzz-logs, crashing inputs to $FUZZ_BUILD_DIR/fuzz-artifacts/<target>.
@@ -30,17 +31,19 @@ else
 fi
 case "$seconds$runs" in *[!0-9-]*) echo "usage: $0 [SECONDS] | --long [SECONDS] [RUNS]" >&2; exit 2 ;; esac
 
-"$root/scripts/setup-debian.sh"
-if ! command -v clang++-14 >/dev/null; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    echo "fuzz: installing clang-14"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang-14 >/dev/null
-fi
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+    "$root/scripts/setup-debian.sh"
+    if ! command -v clang++-14 >/dev/null; then
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        echo "fuzz: installing clang-14"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang-14 >/dev/null
+    fi
 
-CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DOXM_BUILD_FUZZ=ON -DOXM_BUILD_GUI=OFF \
-    -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
+    CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DOXM_BUILD_FUZZ=ON -DOXM_BUILD_GUI=OFF \
+        -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
+fi
 
 # Smaller ASan quarantine and allocation stacks: ~1.5x the executions per second; a crash found
 # this way is replayed with the defaults by running the target on the artifact.

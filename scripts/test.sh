@@ -21,3 +21,6 @@ BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/openapi-validate.sh"
 BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/postman-test.sh"
 # The .deb packages of that build install, and the installed oxm-server serves once (needs root).
 BUILD_DIR="${BUILD_DIR:-$root/build}" "$root/scripts/package-test.sh"
+# The whole suite under ASan+UBSan (GUI included), the libFuzzer targets briefly, the race suites
+# under TSan (tests/sanitizers/README.md).
+"$root/scripts/ci-sanitizers.sh" "$root"
