@@ -127,6 +127,14 @@ def heartbeats_served(base):
 
 before = (heartbeats_served(i1), heartbeats_served(i2))
 
+# /metrics is not served through nginx (per instance, tenant IDs in labels).
+for path in ("/metrics", "/oxm/v1/metrics"):
+    try:
+        with urllib.request.urlopen(nginx + path, timeout=10) as r:
+            failures.append(f"{path} through nginx answered {r.status}, want 404")
+    except urllib.error.HTTPError as e:
+        expect(f"{path} through nginx", e.code, 404)
+
 # A limit of 2 streams per user, set through nginx (contract §4).
 status, body = call(nginx, "PUT", f"/streampolicy/{tenant}", admin, {"maxPerUser": 2, "maxPerAsset": 0, "maxDevices": 0})
 expect("policy PUT", status, 200)
