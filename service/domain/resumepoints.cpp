@@ -4,7 +4,10 @@
 #include "domain/apierror.h"
 #include "storage/durablestore.h"
 
-#include <QtConcurrent/QtConcurrentRun>
+#include <QAbstractEventDispatcher>
+#include <QPointer>
+#include <QPromise>
+#include <QThread>
 
 namespace oxm {
 
@@ -22,15 +25,35 @@ QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &us
                                         qint64 progress)
 {
     const ResumePoint point{tenant, userId, assetId, progress, m_clock.nowNs()};
-    // Through a QPromise so that a StorageError reaches the future as itself (QtConcurrent would
-    // wrap it in QUnhandledException) and is mapped to 503/1503 like any other.
-    return QtConcurrent::run(&m_writers, [this, point](QPromise<void> &promise) {
+    // A QPromise of our own, so that a StorageError reaches the future as itself (QtConcurrent
+    // would wrap it in QUnhandledException) and is mapped to 503/1503 like any other.
+    //
+    // The future is finished on the calling thread's event loop, not on the pool thread: the
+    // caller attaches continuations (then/onFailed) right after this returns, and Qt 6.4 can run
+    // a continuation twice when it is attached while another thread finishes the future (a
+    // crash found by fuzz_request, tests/fuzz/README.md finding 4). Attaching and finishing on
+    // one thread cannot overlap. A caller without an event loop gets the future finished on the
+    // pool thread.
+    auto promise = std::make_shared<QPromise<void>>();
+    QFuture<void> future = promise->future();
+    promise->start();
+    QPointer<QObject> home = QAbstractEventDispatcher::instance(QThread::currentThread());
+    m_writers.start([this, point, promise, home] {
+        std::exception_ptr failure;
         try {
             m_store.saveResumePoint(point);
         } catch (...) {
-            promise.setException(std::current_exception());
+            failure = std::current_exception();
         }
+        const auto finish = [promise, failure] {
+            if (failure)
+                promise->setException(failure);
+            promise->finish();
+        };
+        if (!home || !QMetaObject::invokeMethod(home.data(), finish, Qt::QueuedConnection))
+            finish();
     });
+    return future;
 }
 
 ResumePoint ResumePoints::record(const QString &tenant, const QString &userId, const QString &assetId,
