@@ -352,6 +352,21 @@ QList<Row> BadInputTest::catalogue() const
         QByteArray("PUT /oxm/v1/streams/a1/stopped?progress=2\r\nHost: 127.0.0.1\r\n"), 505, 1100);
     add("framing", "chunk size followed by CR and another byte",
         http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2\r\xe8{}\r\n0\r\n\r\n", 400, 1100);
+    // Found by tests/fuzz (finding 5): Debian's http_parser reads 0x9c after "20" as a hex digit
+    // (chunk size 0x200) where Qt's parser answered the request at once.
+    add("framing", "chunk size with a byte above 0x7f after its digits (20\\x9c)",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "20\x9c\r\n" + QByteArray(512, 'x') + "\r\n0\r\n\r\n", 400, 1100);
+    add("framing", "chunk size starting with a space",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + " 2\r\n{}\r\n0\r\n\r\n", 400, 1100);
+    add("framing", "chunk extension with a control byte",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2;a\x01" "b\r\n{}\r\n0\r\n\r\n", 400, 1100);
+    add("framing", "second chunk size with a byte above 0x7f",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "1\r\n{\r\n1\xff\r\n}\r\n0\r\n\r\n", 400, 1100);
+    add("framing", "chunks with extensions are accepted (22 + 43 bytes)",
+        http("PUT", kPolicy, bearer(tok("acme", "boss", Principal::Role::Admin)) + "Transfer-Encoding: chunked\r\n")
+            + "16;part=1\r\n{\"maxPerUser\":1000000,\r\n2B ; part=\"two\"\r\n"
+              "\"maxPerAsset\":1000000,\"maxDevices\":1000000}\r\n0\r\n\r\n",
+        200, -1);
     add("framing", "chunk data followed by two bytes other than CRLF",
         http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2\r\n{}ab0\r\n\r\n", 400, 1100);
     add("framing", "trailer field after the last chunk, then a pipelined request",

@@ -217,6 +217,8 @@ void ConnectionGuard::feed(const char *data, size_t size)
         // The request line is checked before http_parser reads it (see checkRequestLine).
         if (inHeaders && m_lineState != LineState::Done && !checkRequestLine(data + offset, size - offset))
             return;
+        if (m_chunkLineState != ChunkLineState::None && !checkChunkSizeLine(data + offset, size - offset))
+            return;
         const size_t parsed = http_parser_execute(&m_parser, &settings(), data + offset, size - offset);
         const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
         if (error != HPE_OK && error != HPE_PAUSED) {
@@ -329,6 +331,51 @@ bool ConnectionGuard::checkRequestLine(const char *data, size_t size)
     return true;
 }
 
+bool ConnectionGuard::checkChunkSizeLine(const char *data, size_t size)
+{
+    // Debian's http_parser reads a chunk size byte above 0x7f through a signed index into its
+    // hex table (0x9c counts as a digit 0: "20\x9c" is 0x200), where Qt's parser reads it
+    // otherwise and answers a request the front door never saw end (tests/fuzz finding 5).
+    // Checked here before http_parser reads the line: 1*HEXDIG, then an optional chunk extension
+    // (";" or whitespace, then visible ASCII, SP, HTAB) up to the CR; the CRLF itself is checked
+    // after http_parser's chunk-header callback (m_crlfDue).
+    const auto malformed = [this] {
+        refuse(400, ErrorCode::BadFraming,
+               QStringLiteral("Malformed HTTP request: a chunk size line is not hex digits, an optional extension and CRLF"));
+        return false;
+    };
+    for (size_t i = 0; i < size && m_chunkLineState != ChunkLineState::None; ++i) {
+        const auto c = static_cast<unsigned char>(data[i]);
+        switch (m_chunkLineState) {
+        case ChunkLineState::HeaderEnd: // http_parser paused at the headers' final LF, not yet consumed
+            m_chunkLineState = ChunkLineState::FirstDigit;
+            break;
+        case ChunkLineState::FirstDigit:
+            if (!std::isxdigit(c))
+                return malformed();
+            m_chunkLineState = ChunkLineState::Digits;
+            break;
+        case ChunkLineState::Digits:
+            if (c == '\r')
+                m_chunkLineState = ChunkLineState::None;
+            else if (c == ';' || c == ' ' || c == '\t')
+                m_chunkLineState = ChunkLineState::Extension;
+            else if (!std::isxdigit(c))
+                return malformed();
+            break;
+        case ChunkLineState::Extension:
+            if (c == '\r')
+                m_chunkLineState = ChunkLineState::None;
+            else if (c != '\t' && (c < 0x20 || c > 0x7e))
+                return malformed();
+            break;
+        case ChunkLineState::None:
+            break;
+        }
+    }
+    return true;
+}
+
 void ConnectionGuard::completeMessage()
 {
     ++m_requestsCompleted;
@@ -429,6 +476,7 @@ int ConnectionGuard::onMessageBegin(http_parser *parser)
     g->m_lineTargetBytes = 0;
     g->m_crlfDue = false;
     g->m_chunkIsLast = false;
+    g->m_chunkLineState = ChunkLineState::None;
     g->m_urlBytes = 0;
     g->m_escapeDigitsDue = 0;
     g->m_targetStart.clear();
@@ -568,6 +616,8 @@ int ConnectionGuard::onHeadersComplete(http_parser *parser)
         g->m_socket->write(kContinue);
     }
     g->m_state = State::Body;
+    if (chunked)
+        g->m_chunkLineState = ChunkLineState::HeaderEnd; // the body starts with a chunk-size line
     g->m_idleTimer.start();
     http_parser_pause(parser, 1); // the header phase ends here (bare-LF check)
     return 0;
@@ -599,6 +649,7 @@ int ConnectionGuard::onChunkComplete(http_parser *parser)
     ConnectionGuard *g = guardOf(parser);
     if (!g->m_chunkIsLast) { // the last chunk's blank line is checked when the message ends
         g->m_crlfDue = true; // after the chunk data (feed)
+        g->m_chunkLineState = ChunkLineState::FirstDigit; // then the next chunk-size line
         http_parser_pause(parser, 1);
     }
     return 0;

@@ -95,11 +95,14 @@ private:
 
     /// Where the request line is (checkRequestLine): METHOD SP target SP "HTTP/" DIGIT "." DIGIT CRLF.
     enum class LineState { Method, Target, Version, Done };
+    /// Where a chunk-size line is (checkChunkSizeLine): 1*HEXDIG [ chunk-ext ] CRLF (RFC 9112 §7.1).
+    enum class ChunkLineState { None, HeaderEnd, FirstDigit, Digits, Extension };
 
     void onReadyRead();
     void onBytesWritten(qint64 bytes);
     void feed(const char *data, size_t size);
     bool checkRequestLine(const char *data, size_t size);
+    bool checkChunkSizeLine(const char *data, size_t size);
     void completeMessage();
     void refuse(int status, ErrorCode code, const QString &message);
     void writeRefusal();
@@ -140,6 +143,7 @@ private:
     qint64 m_lineTargetBytes = 0;
     bool m_crlfDue = false;       // a chunked-framing callback paused: the last 2 bytes must be CRLF
     bool m_chunkIsLast = false;   // the current chunk has size 0
+    ChunkLineState m_chunkLineState = ChunkLineState::None;
     char m_tail[2] = {0, 0};      // the last two bytes http_parser consumed (across reads)
     qint64 m_urlBytes = 0;
     int m_escapeDigitsDue = 0; ///< hex digits still expected after a '%' in the target
