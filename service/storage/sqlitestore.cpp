@@ -102,6 +102,7 @@ struct SqliteStore::Writer
 
     // Writer-thread only.
     bool dirty = false; // committed since the last completed checkpoint
+    sqlops::StatementCache *cache = nullptr; // the writer connection's prepared statements
     QDeadlineTimer sizeCheckpointBackoff{0};
 
     void main()
@@ -124,9 +125,15 @@ struct SqliteStore::Writer
                 state = State::Running;
                 stateChanged.notify_all();
             }
-            loop(db);
-            if (dirty)
-                checkpoint(db);
+            {
+                // The writer re-executes its statements rather than preparing them per write.
+                sqlops::StatementCache statements(db);
+                cache = &statements;
+                loop(db);
+                if (dirty)
+                    checkpoint(db);
+                cache = nullptr;
+            }
             db.close();
         }
         QSqlDatabase::removeDatabase(connectionName);
@@ -252,6 +259,8 @@ struct SqliteStore::Writer
             else
                 dirty = true;
         }
+        if (cache)
+            cache->finishAll(); // no statement keeps a read snapshot between transactions
         if (batchError) {
             for (WriteJob *job : batch) {
                 if (!job->error)

@@ -2,12 +2,14 @@
 
 #include "domain/apierror.h"
 
+#include <QHash>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
 #include <chrono>
+#include <optional>
 
 namespace oxm::sqlops {
 
@@ -46,25 +48,105 @@ QString metadataColumn(Dialect dialect)
     return dialect == Dialect::Sqlite ? sql("CAST(metadata AS BLOB)") : sql("metadata");
 }
 
+constexpr qsizetype kMaxCachedStatements = 64;
+
 } // namespace
+
+struct StatementCache::Private
+{
+    QString connectionName;
+    QHash<QString, QSqlQuery> statements;
+    Private *outer = nullptr; ///< the cache this one replaced on the thread (restored after)
+};
+
+namespace {
+
+thread_local StatementCache::Private *t_statementCache = nullptr;
+
+/// The cache of `db` on this thread, or null.
+StatementCache::Private *cacheFor(const QSqlDatabase &db, Dialect dialect)
+{
+    StatementCache::Private *cache = t_statementCache;
+    if (!cache || dialect != Dialect::Sqlite || db.connectionName() != cache->connectionName)
+        return nullptr;
+    return cache;
+}
+
+/// A prepared statement of `text` on `db`: the cached one when there is a cache, else a new one.
+/// Returns nothing (error in `error`) when it cannot be prepared.
+std::optional<QSqlQuery> statement(QSqlDatabase &db, Dialect dialect, const QString &text, QSqlError *error)
+{
+    StatementCache::Private *cache = cacheFor(db, dialect);
+    if (cache) {
+        const auto it = cache->statements.constFind(text);
+        if (it != cache->statements.constEnd())
+            return *it;
+    }
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(text)) {
+        *error = query.lastError();
+        return std::nullopt;
+    }
+    if (cache) {
+        if (cache->statements.size() >= kMaxCachedStatements)
+            cache->statements.clear();
+        cache->statements.insert(text, query);
+    }
+    return query;
+}
+
+/// After a failed execution: a cached statement is dropped (SQLite's next reset of it would
+/// report the same failure, and Qt would then finalize it).
+void forget(QSqlDatabase &db, Dialect dialect, const QString &text)
+{
+    if (StatementCache::Private *cache = cacheFor(db, dialect))
+        cache->statements.remove(text);
+}
+
+} // namespace
+
+StatementCache::StatementCache(const QSqlDatabase &db)
+    : d(std::make_unique<Private>())
+{
+    d->connectionName = db.connectionName();
+    d->outer = t_statementCache;
+    t_statementCache = d.get();
+}
+
+StatementCache::~StatementCache()
+{
+    if (t_statementCache == d.get())
+        t_statementCache = d->outer;
+}
+
+void StatementCache::finishAll()
+{
+    for (QSqlQuery &query : d->statements)
+        query.finish();
+}
 
 QSqlQuery run(QSqlDatabase &db, Dialect dialect, const QString &text, const QVariantList &binds,
               const QString &context)
 {
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    if (!query.prepare(text))
-        throw sqlschema::storageError(dialect, context, query.lastError());
-    for (const QVariant &value : binds) {
+    QSqlError error;
+    std::optional<QSqlQuery> prepared = statement(db, dialect, text, &error);
+    if (!prepared)
+        throw sqlschema::storageError(dialect, context, error);
+    QSqlQuery &query = *prepared;
+    for (qsizetype i = 0; i < binds.size(); ++i) {
+        const QVariant &value = binds.at(i);
         // A null QString would bind as SQL NULL; identifiers are never NULL, "" is meant.
         if (value.typeId() == QMetaType::QString && value.toString().isNull())
-            query.addBindValue(QStringLiteral(""));
+            query.bindValue(int(i), QStringLiteral(""));
         else
-            query.addBindValue(value);
+            query.bindValue(int(i), value);
     }
-    if (!query.exec())
+    if (!query.exec()) {
+        forget(db, dialect, text);
         fail(dialect, context, query);
-    return query;
+    }
+    return std::move(query);
 }
 
 void releaseFailedStatements()
@@ -74,6 +156,24 @@ void releaseFailedStatements()
 
 bool tryExec(QSqlDatabase &db, const QString &text, QSqlError *error)
 {
+    if (cacheFor(db, Dialect::Sqlite)) {
+        QSqlError prepareError;
+        std::optional<QSqlQuery> query = statement(db, Dialect::Sqlite, text, &prepareError);
+        if (!query) {
+            if (error)
+                *error = prepareError;
+            return false;
+        }
+        const bool ok = query->exec();
+        if (!ok) {
+            if (error)
+                *error = query->lastError();
+            forget(db, Dialect::Sqlite, text);
+        } else {
+            query->finish(); // a PRAGMA's row would otherwise keep the statement open
+        }
+        return ok;
+    }
     QSqlQuery query(db);
     const bool ok = query.exec(text);
     if (!ok && error)

@@ -5,6 +5,8 @@
 
 #include <QVariantList>
 
+#include <memory>
+
 class QSqlDatabase;
 class QSqlError;
 class QSqlQuery;
@@ -19,8 +21,35 @@ using sqlschema::Dialect;
 /// the store owns threads, connections, transactions and retries. Every function throws
 /// StorageError (sqlschema::storageError of the dialect) on a database fault.
 
+/// Keeps the prepared statements of one SQLite connection on the calling thread while it lives:
+/// run() and tryExec() on that connection re-execute a statement prepared before instead of
+/// preparing it again (issue 6: preparing the resume-point upsert, the SAVEPOINT and the RELEASE
+/// was ~165k of a heartbeat's ~520k instructions; bench/README.md). Used by SqliteStore's writer
+/// thread only: a statement left unfinished would hold a read snapshot, so the writer calls
+/// finishAll() after every transaction; one that failed is dropped (SQLite reports the failure
+/// again on its next reset). At most 64 statements (then all are dropped). PostgreSQL
+/// connections are never cached (a reconnect replaces the driver). Not copyable; the connection
+/// must outlive it.
+class StatementCache
+{
+public:
+    explicit StatementCache(const QSqlDatabase &db);
+    ~StatementCache();
+    StatementCache(const StatementCache &) = delete;
+    StatementCache &operator=(const StatementCache &) = delete;
+
+    /// Resets every cached statement (sqlite3_reset: releases its locks, keeps it prepared).
+    void finishAll();
+
+    struct Private;
+
+private:
+    std::unique_ptr<Private> d;
+};
+
 /// Prepares and executes `sql` with positional `binds` (a null QString binds as ""); throws
-/// StorageError on failure. The returned query must not outlive the caller's scope.
+/// StorageError on failure. The returned query must not outlive the caller's scope (nor, under a
+/// StatementCache, the next run() of the same text on that connection).
 QSqlQuery run(QSqlDatabase &db, Dialect dialect, const QString &sql, const QVariantList &binds,
               const QString &context);
 /// Frees the calling thread's statements that failed (PostgreSQL keeps them until the
