@@ -7,6 +7,9 @@
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QDateTime>
+#include <QLocale>
+#include <QRegularExpression>
 #include <QJsonObject>
 #include <QTcpSocket>
 #include <QTest>
@@ -333,6 +336,16 @@ private Q_SLOTS:
         QCOMPARE(client.parser.finalResponses(), 1);
         const RawResponse &response = client.parser.responses.constLast();
         QCOMPARE(response.status, status);
+        // Every answer, QHttpServer's and the guard's, carries Date (RFC 9110 §6.6.1) as an
+        // IMF-fixdate (§5.6.7) close to now.
+        const QByteArray date = response.header("date");
+        static const QRegularExpression imfFixdate(QStringLiteral(
+            "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+            "[0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$"));
+        QVERIFY2(imfFixdate.match(QString::fromLatin1(date)).hasMatch(), date.constData());
+        QDateTime sent = QLocale::c().toDateTime(QString::fromLatin1(date.left(25)), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss"));
+        sent.setTimeSpec(Qt::UTC);
+        QVERIFY2(std::abs(sent.secsTo(QDateTime::currentDateTimeUtc())) <= 60, date.constData());
         if (errorCode >= 0) {
             QCOMPARE(response.errorCode(), errorCode);
             QVERIFY(!QJsonDocument::fromJson(response.body).object().value(QStringLiteral("requestID")).toString().isEmpty());

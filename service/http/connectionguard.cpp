@@ -6,6 +6,8 @@
 #include "http/connectiontable.h"
 #include "http/errormapper.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QLoggingCategory>
 #include <QUuid>
 #include <chrono>
@@ -30,9 +32,25 @@ FrontDoorLimits FrontDoorLimits::from(const ServiceConfig &config)
     return limits;
 }
 
+QByteArray httpDate()
+{
+    // Formatted at most once a second per thread; QLocale::c() for English day and month names
+    // whatever the process locale.
+    thread_local qint64 second = -1;
+    thread_local QByteArray text;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const qint64 current = now.toSecsSinceEpoch();
+    if (current != second) {
+        second = current;
+        text = QLocale::c().toString(now, QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'")).toLatin1();
+    }
+    return text;
+}
+
 QList<QPair<QByteArray, QByteArray>> wireHeaders(const HttpResponse &response)
 {
     QList<QPair<QByteArray, QByteArray>> headers = response.headers;
+    headers.append({QByteArrayLiteral("Date"), httpDate()});
     if (response.status != 204)
         headers.append({QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size())});
     return headers;

@@ -36,7 +36,12 @@ struct FrontDoorLimits
     static FrontDoorLimits from(const ServiceConfig &config);
 };
 
-/// The headers a response goes on the wire with: its own plus Content-Length (except for 204).
+/// The current time as an HTTP date (IMF-fixdate, RFC 9110 §5.6.7), e.g.
+/// "Sun, 06 Nov 1994 08:49:37 GMT": the system clock in UTC, not the service's Clock.
+QByteArray httpDate();
+
+/// The headers a response goes on the wire with: its own, Date (RFC 9110 §6.6.1: an origin
+/// server with a clock sends it in every response) and Content-Length (except for 204).
 /// Shared by HttpServerAdapter (through Qt's responder) and ConnectionGuard (raw bytes).
 QList<QPair<QByteArray, QByteArray>> wireHeaders(const HttpResponse &response);
 
