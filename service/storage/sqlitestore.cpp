@@ -225,22 +225,29 @@ struct SqliteStore::Writer
     {
         std::exception_ptr batchError;
         QSqlError error;
+        // One job alone needs no savepoint: if it fails, the whole transaction is rolled back.
+        const bool alone = batch.size() == 1;
+        bool jobRolledBack = false;
         if (!tryExec(db, sql("BEGIN IMMEDIATE"), &error)) {
             batchError = std::make_exception_ptr(
                 sqlschema::storageError(sql("beginning a write transaction"), error));
         } else {
             for (WriteJob *job : batch) {
-                if (!tryExec(db, sql("SAVEPOINT job"), &error)) {
+                if (!alone && !tryExec(db, sql("SAVEPOINT job"), &error)) {
                     batchError = std::make_exception_ptr(
                         sqlschema::storageError(sql("starting a savepoint"), error));
                     break;
                 }
                 try {
                     (*job->fn)(db);
-                    if (!tryExec(db, sql("RELEASE job"), &error))
+                    if (!alone && !tryExec(db, sql("RELEASE job"), &error))
                         throw sqlschema::storageError(sql("releasing a savepoint"), error);
                 } catch (...) {
                     job->error = std::current_exception();
+                    if (alone) {
+                        jobRolledBack = true;
+                        break;
+                    }
                     // If SQLite already rolled the whole transaction back (IOERR, FULL, ...) the
                     // savepoint is gone: abandon the batch rather than go on in autocommit mode.
                     if (!tryExec(db, sql("ROLLBACK TO job"), &error)
@@ -251,10 +258,10 @@ struct SqliteStore::Writer
                     }
                 }
             }
-            if (!batchError && !tryExec(db, sql("COMMIT"), &error))
+            if (!batchError && !jobRolledBack && !tryExec(db, sql("COMMIT"), &error))
                 batchError = std::make_exception_ptr(
                     sqlschema::storageError(sql("committing writes"), error));
-            if (batchError)
+            if (batchError || jobRolledBack)
                 tryExec(db, sql("ROLLBACK"));
             else
                 dirty = true;
