@@ -116,6 +116,7 @@ private Q_SLOTS:
     void expiryBoundary();
     void refreshMovesExpiry();
     void expireStale();
+    void expireStaleStaggered();
     void everyExpiredStreamIsReportedOnce_data();
     void everyExpiredStreamIsReportedOnce();
     void nextEpisodeReplacement_data();
@@ -417,6 +418,37 @@ void TestStreamRegistry::refreshMovesExpiry()
     clock.setNowNs(T0 + 280 * S);
     QCOMPARE(registry.activeCount(), 0);
     QCOMPARE(registry.expireStale(), 1);
+}
+
+void TestStreamRegistry::expireStaleStaggered()
+{
+    // 1,000 users, user i admitted at T0 + i × 0.1 s (expires T0 + 180 s + i × 0.1 s); users 0..99
+    // refresh at T0 + 100 s (expire T0 + 280 s). Hand-computed sweeps:
+    //   T0 + 230.05 s: 180 + i/10 <= 230.05 → i <= 500, minus the refreshed 0..99: 401 expire;
+    //   T0 + 279.9 s: users 501..999: 499; T0 + 280 s - 1 ns: none; T0 + 280 s: the 100 refreshed.
+    ManualClock clock(T0);
+    StreamRegistry registry(clock, Timeout, testActiveStreams());
+    const auto user = [](int i) { return key(QStringLiteral("a"), QStringLiteral("tv"), QStringLiteral("u%1").arg(i)); };
+    for (int i = 0; i < 1000; ++i) {
+        clock.setNowNs(T0 + i * (S / 10));
+        QVERIFY(beat(registry, user(i), true, Unlimited).admitted);
+    }
+    clock.setNowNs(T0 + 100 * S);
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(!beat(registry, user(i), true, Unlimited).admitted); // refreshed, not admitted
+    clock.setNowNs(T0 + 230 * S + S / 20);
+    QCOMPARE(registry.expireStale(), 401);
+    QCOMPARE(registry.activeCount(), 599);
+    QCOMPARE(registry.expireStale(), 0);
+    clock.setNowNs(T0 + 279 * S + 9 * (S / 10));
+    QCOMPARE(registry.expireStale(), 499);
+    QCOMPARE(registry.activeCount(), 100);
+    clock.setNowNs(T0 + 280 * S - 1);
+    QCOMPARE(registry.expireStale(), 0);
+    clock.setNowNs(T0 + 280 * S);
+    QCOMPARE(registry.expireStale(), 100);
+    QCOMPARE(registry.activeCount(), 0);
+    QCOMPARE(registry.counters().expired, quint64(1000));
 }
 
 void TestStreamRegistry::expireStale()

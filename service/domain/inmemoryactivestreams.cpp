@@ -2,6 +2,8 @@
 
 #include <QSet>
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 namespace oxm {
 
@@ -28,6 +30,33 @@ void InMemoryActiveStreams::prune(UserStreams &user, qint64 nowNs, QList<StreamK
         }
     }
     user.endedByAdmin.removeIf([nowNs](const Tombstone &t) { return t.untilNs <= nowNs; });
+}
+
+namespace {
+
+constexpr qint64 kNsPerSecond = 1000000000;
+
+qint64 secondOf(qint64 ns)
+{
+    return ns >= 0 ? ns / kNsPerSecond : -((-ns + kNsPerSecond - 1) / kNsPerSecond);
+}
+
+} // namespace
+
+void InMemoryActiveStreams::schedule(Shard &shard, const QString &key, UserStreams &user)
+{
+    qint64 earliest = std::numeric_limits<qint64>::max();
+    for (const ActiveStream &s : std::as_const(user.streams))
+        earliest = std::min(earliest, s.expiresNs);
+    for (const Tombstone &t : std::as_const(user.endedByAdmin))
+        earliest = std::min(earliest, t.untilNs);
+    if (earliest == std::numeric_limits<qint64>::max())
+        return;
+    const qint64 second = secondOf(earliest);
+    if (user.dueSecond != NotDue && user.dueSecond <= second)
+        return; // it comes due no later than this, and is looked at again then
+    user.dueSecond = second;
+    shard.due[second].append(key);
 }
 
 ActiveStreams::HeartbeatOutcome InMemoryActiveStreams::heartbeat(const StreamKey &key, bool explicitDevice,
@@ -114,6 +143,7 @@ ActiveStreams::HeartbeatOutcome InMemoryActiveStreams::heartbeat(const StreamKey
     admitted.progress = progress;
     remaining.append(admitted);
     user.streams = std::move(remaining);
+    schedule(shard, uk, user);
     out.kind = HeartbeatOutcome::Kind::Admitted;
     out.stream = admitted;
     out.replaced = std::move(replaced);
@@ -147,6 +177,7 @@ bool InMemoryActiveStreams::endByAdmin(const StreamKey &key, qint64 nowNs, qint6
     if (it->streams.removeIf([&](const ActiveStream &s) { return s.key == key; }) == 0)
         return false;
     it->endedByAdmin.append(Tombstone{key, untilNs});
+    schedule(shard, it.key(), *it);
     return true;
 }
 
@@ -194,14 +225,28 @@ qsizetype InMemoryActiveStreams::activeCount(qint64 nowNs) const
 QList<StreamKey> InMemoryActiveStreams::expireStale(qint64 nowNs)
 {
     QList<StreamKey> expired;
+    const qint64 nowSecond = secondOf(nowNs);
     for (Shard &shard : m_shards) {
         QMutexLocker locker(&shard.mutex);
-        for (auto it = shard.users.begin(); it != shard.users.end();) {
-            prune(*it, nowNs, &expired);
-            if (it->streams.isEmpty() && it->endedByAdmin.isEmpty())
-                it = shard.users.erase(it);
-            else
-                ++it;
+        // The buckets that are due are taken out first: a user whose earliest deadline is later
+        // in this same second goes back into a bucket and is looked at by the next sweep.
+        std::vector<std::pair<qint64, QList<QString>>> dueNow;
+        const auto end = shard.due.upper_bound(nowSecond);
+        for (auto b = shard.due.begin(); b != end; ++b)
+            dueNow.emplace_back(b->first, std::move(b->second));
+        shard.due.erase(shard.due.begin(), end);
+        for (const auto &[second, keys] : dueNow) {
+            for (const QString &key : keys) {
+                const auto it = shard.users.find(key);
+                if (it == shard.users.end() || it->dueSecond != second)
+                    continue; // gone, or waiting in an earlier bucket already visited
+                prune(*it, nowNs, &expired);
+                it->dueSecond = NotDue;
+                if (it->streams.isEmpty() && it->endedByAdmin.isEmpty())
+                    shard.users.erase(it);
+                else
+                    schedule(shard, it.key(), *it);
+            }
         }
     }
     return expired;
