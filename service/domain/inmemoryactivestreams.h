@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QMutex>
+#include <QSet>
 #include <array>
 #include <limits>
 #include <map>
@@ -14,6 +15,12 @@ namespace oxm {
 ///
 /// Sharded by (tenant, user) with one mutex per shard, so an admission decision and its
 /// insertion are one atomic step. Thread-safe. See ActiveStreams for the contract of each call.
+///
+/// Layout (issue 6, bench/README.md "memory per active stream"): a user's tenant and ID are kept
+/// once, in the key of its entry, not in each stream; a stream keeps its asset and device IDs,
+/// three times and its progress. Tenant and asset IDs are interned (one copy per process, shared
+/// by every stream of that tenant or asset; copies no stream uses any more are dropped by the
+/// expiry sweep at most once a minute). Expiry is bucketed by second (see Shard::due).
 class InMemoryActiveStreams final : public ActiveStreams
 {
 public:
@@ -30,15 +37,36 @@ public:
     QString description() const override { return QStringLiteral("in-process"); }
 
 private:
+    /// Whose streams: the key of a user's entry.
+    struct UserKey
+    {
+        QString tenant;
+        QString userId;
+        friend bool operator==(const UserKey &, const UserKey &) = default;
+        friend size_t qHash(const UserKey &key, size_t seed = 0) { return qHashMulti(seed, key.tenant, key.userId); }
+    };
+    /// One active stream of a user (tenant and user are the entry's key).
+    struct Stream
+    {
+        QString assetId; ///< interned
+        QString device;
+        qint64 startedNs = 0;
+        qint64 lastHeartbeatNs = 0;
+        qint64 expiresNs = 0;
+        qint64 progress = -1;
+        bool explicitDevice = false;
+    };
+    /// A stream ended by an administrator: its heartbeats are refused until `untilNs`.
     struct Tombstone
     {
-        StreamKey key;
+        QString assetId;
+        QString device;
         qint64 untilNs = 0;
     };
     static constexpr qint64 NotDue = std::numeric_limits<qint64>::min();
     struct UserStreams
     {
-        QList<ActiveStream> streams; ///< in admission order
+        QList<Stream> streams; ///< in admission order
         QList<Tombstone> endedByAdmin;
         qint64 dueSecond = NotDue; ///< the expiry bucket this user waits in
     };
@@ -52,19 +80,27 @@ private:
     struct Shard
     {
         mutable QMutex mutex;
-        QHash<QString, UserStreams> users; // key: tenant + '\0' + userId
-        std::map<qint64, QList<QString>> due; // second -> user keys (shared with `users`' keys)
+        QHash<UserKey, UserStreams> users;
+        std::map<qint64, QList<UserKey>> due; // second -> users (strings shared with `users`' keys)
     };
     static constexpr int ShardCount = 64;
 
-    static QString userKey(const QString &tenant, const QString &userId);
-    Shard &shardFor(const QString &userKey) const;
-    static void prune(UserStreams &user, qint64 nowNs, QList<StreamKey> *expired);
+    Shard &shardFor(const UserKey &user) const;
+    static StreamKey streamKey(const UserKey &user, const QString &assetId, const QString &device);
+    static ActiveStream activeStream(const UserKey &user, const Stream &stream);
+    static void prune(const UserKey &key, UserStreams &user, qint64 nowNs, QList<StreamKey> *expired);
     /// Puts the user in the bucket of its earliest deadline if that is earlier than where it
     /// waits (or it waits nowhere). Call with the shard locked after adding a stream or tombstone.
-    static void schedule(Shard &shard, const QString &key, UserStreams &user);
+    static void schedule(Shard &shard, const UserKey &key, UserStreams &user);
+    /// The process's copy of a tenant or asset ID.
+    QString intern(const QString &id);
+    /// Drops interned IDs no stream holds any more (at most once a minute).
+    void sweepInterned(qint64 nowSecond);
 
     mutable std::array<Shard, ShardCount> m_shards;
+    QMutex m_internMutex;
+    QSet<QString> m_interned;          // guarded by m_internMutex
+    qint64 m_internSweptSecond = 0;    // guarded by m_internMutex
 };
 
 } // namespace oxm
