@@ -16,6 +16,7 @@
 #include "serveroptions.h"
 #include "servicehost.h"
 #include "unixsignalwatcher.h"
+#include "core/threadnice.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -73,6 +74,11 @@ int failWith(const QString &message, int code = 1)
 
 } // namespace
 
+namespace {
+/// Niceness of the embedded service's threads in the admin app (the GUI thread keeps 0).
+constexpr int AdminServiceThreadNice = 5;
+} // namespace
+
 int main(int argc, char *argv[])
 {
     const bool screenshots = hasArgument(argc, argv, "--screenshots");
@@ -124,6 +130,8 @@ int main(int argc, char *argv[])
     }
     const QStringList trustedProxies = parser.values(QStringLiteral("trusted-proxy"));
 
+    // The embedded service's threads yield to the GUI thread under load (core/threadnice.h).
+    setServiceThreadNice(AdminServiceThreadNice);
     ServiceHost host(settings, [trustedProxies](const ServerSettings &s) {
         return AdminConfig::toServiceConfig(s, trustedProxies);
     });

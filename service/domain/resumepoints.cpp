@@ -1,6 +1,7 @@
 #include "resumepoints.h"
 
 #include "core/clock.h"
+#include "core/threadnice.h"
 #include "domain/apierror.h"
 #include "storage/durablestore.h"
 
@@ -39,6 +40,7 @@ QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &us
     promise->start();
     QPointer<QObject> home = QAbstractEventDispatcher::instance(QThread::currentThread());
     m_writers.start([this, point, promise, home] {
+        applyServiceThreadNice();
         std::exception_ptr failure;
         try {
             m_store.saveResumePoint(point);

@@ -1,4 +1,5 @@
 #include "httpfrontend.h"
+#include "core/threadnice.h"
 
 #include "core/serviceconfig.h"
 #include "http/connectiontable.h"
@@ -108,6 +109,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, int thre
         worker.thread->start();
         bool bound = false;
         QMetaObject::invokeMethod(worker.context, [&, fd, context = worker.context] {
+            applyServiceThreadNice();
             auto *tcp = new GuardedTcpServer(m_limits, m_table, m_tls);
             if (!tcp->setSocketDescriptor(fd)) {
                 ::close(fd);

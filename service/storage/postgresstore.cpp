@@ -1,4 +1,5 @@
 #include "storage/postgresstore.h"
+#include "core/threadnice.h"
 
 #include "domain/apierror.h"
 #include "storage/migrations.h"
@@ -91,7 +92,10 @@ struct PostgresStore::Listener
 
     void start()
     {
-        thread.reset(QThread::create([this] { run(); }));
+        thread.reset(QThread::create([this] {
+            applyServiceThreadNice();
+            run();
+        }));
         thread->setObjectName(QStringLiteral("oxm-pg-listener"));
         thread->start();
     }

@@ -4,6 +4,7 @@
 #include "storage/migrations.h"
 #include "storage/sqloperations.h"
 #include "storage/threadconnections.h"
+#include "core/threadnice.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -107,6 +108,7 @@ struct SqliteStore::Writer
 
     void main()
     {
+        applyServiceThreadNice();
         {
             QSqlDatabase db;
             try {
