@@ -362,6 +362,11 @@ QList<Row> BadInputTest::catalogue() const
         http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2;a\x01" "b\r\n{}\r\n0\r\n\r\n", 400, 1100);
     add("framing", "second chunk size with a byte above 0x7f",
         http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "1\r\n{\r\n1\xff\r\n}\r\n0\r\n\r\n", 400, 1100);
+    // Found by tests/fuzz (finding 7): "2 Be@" — whitespace after the size must lead to ';'.
+    add("framing", "chunk size, whitespace, then not ';' (2 Be@)",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2 Be@\r\n{}\r\n0\r\n\r\n", 400, 1100);
+    add("framing", "chunk size followed by whitespace only",
+        http("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2 \r\n{}\r\n0\r\n\r\n", 400, 1100);
     add("framing", "chunks with extensions are accepted (22 + 43 bytes)",
         http("PUT", kPolicy, bearer(tok("acme", "boss", Principal::Role::Admin)) + "Transfer-Encoding: chunked\r\n")
             + "16;part=1\r\n{\"maxPerUser\":1000000,\r\n2B ; part=\"two\"\r\n"

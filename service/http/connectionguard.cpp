@@ -354,9 +354,10 @@ bool ConnectionGuard::checkChunkSizeLine(const char *data, size_t size)
     // Debian's http_parser reads a chunk size byte above 0x7f through a signed index into its
     // hex table (0x9c counts as a digit 0: "20\x9c" is 0x200), where Qt's parser reads it
     // otherwise and answers a request the front door never saw end (tests/fuzz finding 5).
-    // Checked here before http_parser reads the line: 1*HEXDIG, then an optional chunk extension
-    // (";" or whitespace, then visible ASCII, SP, HTAB) up to the CR; the CRLF itself is checked
-    // after http_parser's chunk-header callback (m_crlfDue).
+    // Checked here before http_parser reads the line: 1*HEXDIG, then optional extensions (";",
+    // possibly after SP/HTAB, then visible ASCII, SP, HTAB) up to the CR. Whitespace not followed
+    // by ";" is refused: Qt's parser read "2 Be@" otherwise than http_parser and answered a
+    // request the front door never saw end (fuzz finding 7). The CRLF itself is checked after http_parser's chunk-header callback (m_crlfDue).
     const auto malformed = [this] {
         refuse(400, ErrorCode::BadFraming,
                QStringLiteral("Malformed HTTP request: a chunk size line is not hex digits, an optional extension and CRLF"));
@@ -376,9 +377,17 @@ bool ConnectionGuard::checkChunkSizeLine(const char *data, size_t size)
         case ChunkLineState::Digits:
             if (c == '\r')
                 m_chunkLineState = ChunkLineState::None;
-            else if (c == ';' || c == ' ' || c == '\t')
+            else if (c == ';')
                 m_chunkLineState = ChunkLineState::Extension;
+            else if (c == ' ' || c == '\t')
+                m_chunkLineState = ChunkLineState::BeforeExtension;
             else if (!std::isxdigit(c))
+                return malformed();
+            break;
+        case ChunkLineState::BeforeExtension: // BWS must lead to ';' (fuzz finding 7: "2 Be@")
+            if (c == ';')
+                m_chunkLineState = ChunkLineState::Extension;
+            else if (c != ' ' && c != '\t')
                 return malformed();
             break;
         case ChunkLineState::Extension:

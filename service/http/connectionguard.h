@@ -100,8 +100,9 @@ private:
 
     /// Where the request line is (checkRequestLine): METHOD SP target SP "HTTP/" DIGIT "." DIGIT CRLF.
     enum class LineState { Method, Target, Version, Done };
-    /// Where a chunk-size line is (checkChunkSizeLine): 1*HEXDIG [ chunk-ext ] CRLF (RFC 9112 §7.1).
-    enum class ChunkLineState { None, HeaderEnd, FirstDigit, Digits, Extension };
+    /// Where a chunk-size line is (checkChunkSizeLine): 1*HEXDIG *( BWS ";" chunk-ext ) CRLF
+    /// (RFC 9112 §7.1.1).
+    enum class ChunkLineState { None, HeaderEnd, FirstDigit, Digits, BeforeExtension, Extension };
 
     void onReadyRead();
     void onBytesWritten(qint64 bytes);

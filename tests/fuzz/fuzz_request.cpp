@@ -259,6 +259,7 @@ Exchange runConnection(Server &server, const QByteArray &input)
 struct RequestStream
 {
     QList<int> methods;      ///< http_method of each complete request, in order
+    QList<QByteArray> targets; ///< and its request target
     int answerable = 0;      ///< complete requests up to the first that closes the connection
                              ///< (Connection: close, HTTP/1.0), which the server must all answer
     bool malformed = false;  ///< the parser stopped at an error before such a closing request
@@ -270,12 +271,21 @@ RequestStream readRequests(const QByteArray &input)
     {
         RequestStream *stream;
         int method = -1;
+        QByteArray target;
         bool closing = false;
     };
     RequestStream stream;
     Context context{&stream};
     http_parser_settings settings;
     http_parser_settings_init(&settings);
+    settings.on_message_begin = [](http_parser *p) {
+        static_cast<Context *>(p->data)->target.clear();
+        return 0;
+    };
+    settings.on_url = [](http_parser *p, const char *at, size_t length) {
+        static_cast<Context *>(p->data)->target.append(at, qsizetype(length));
+        return 0;
+    };
     settings.on_headers_complete = [](http_parser *p) {
         static_cast<Context *>(p->data)->method = int(p->method);
         return 0;
@@ -283,6 +293,7 @@ RequestStream readRequests(const QByteArray &input)
     settings.on_message_complete = [](http_parser *p) {
         auto *c = static_cast<Context *>(p->data);
         c->stream->methods.append(c->method);
+        c->stream->targets.append(c->target);
         if (!c->closing) {
             ++c->stream->answerable;
             c->closing = !http_should_keep_alive(p);
@@ -417,7 +428,19 @@ bool codeFitsStatus(int status, int code)
     }
 }
 
-void checkResponse(const Response &r, const QByteArray &input, const QByteArray &received)
+/// Whether `target` (as sent) names the Prometheus endpoint: GET /metrics or /oxm/v1/metrics
+/// (docs/api.md), the one answer that is not JSON. Its path is compared percent-decoded, as Qt
+/// routes it.
+bool isMetricsTarget(const QByteArray &target)
+{
+    const qsizetype query = target.indexOf('?');
+    const QByteArray path = QByteArray::fromPercentEncoding(query < 0 ? target : target.left(query));
+    return path == "/metrics" || path == "/oxm/v1/metrics";
+}
+
+/// `target`: the request this is the answer to, when known (empty for the front door's refusals).
+void checkResponse(const Response &r, const QByteArray &input, const QByteArray &received,
+                   const QByteArray &target = {})
 {
     const auto bad = [&](const char *what) {
         fail(what, "status " + QByteArray::number(r.status) + "\n--- input:\n" + input + "\n--- answer:\n" + received);
@@ -430,6 +453,13 @@ void checkResponse(const Response &r, const QByteArray &input, const QByteArray 
     if (r.status == 204) {
         if (!r.body.isEmpty() || r.hasHeader("Content-Type"))
             bad("a 204 with a body or a Content-Type");
+        return;
+    }
+    if (r.status == 200 && isMetricsTarget(target)
+        && r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8") {
+        // Prometheus text (found by the fuzzer: GET /metrics is not JSON, and need not be).
+        if (!r.bodySkipped && (r.header("Content-Length") != QByteArray::number(r.body.size()) || !r.body.startsWith("# HELP ")))
+            bad("a /metrics answer whose Content-Length differs from its body or that is not the exposition format");
         return;
     }
     if (r.header("Content-Type") != "application/json; charset=utf-8")
@@ -514,7 +544,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int apiAnswers = 0; // final answers of the API; the front door's refusals carry Connection: close
     bool refused = false;
     for (const Response &response : responses) {
-        checkResponse(response, input, exchange.received);
+        checkResponse(response, input, exchange.received, response.status >= 200 ? requests.targets.value(finals) : QByteArray());
         if (response.status < 200)
             continue;
         if (refused)
