@@ -385,6 +385,8 @@ QList<Row> BadInputTest::catalogue() const
     add("framing", "malformed percent-escape %zz", http("GET", "/oxm/v1/towatch/a%zz"), 400, 1100);
     add("framing", "target starting with //", http("GET", "//evil/oxm/v1/healthz"), 400, 1100);
     add("framing", "raw byte 0xFF in the target", http("GET", "/oxm/v1/towatch/a\xff"), 400, 1100);
+    add("framing", "fragment in the target (fuzz finding 8)", http("GET", "/metrics#"), 400, 1100);
+    add("framing", "fragment after a query", http("GET", "/oxm/v1/healthz?a=1#top"), 400, 1100);
     add("framing", "TLS ClientHello on the plain port",
         QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11), 400, 1100);
     add("framing", "idle connection, no bytes: closed", QByteArray(), 0, -1);

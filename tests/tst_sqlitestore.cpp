@@ -18,6 +18,7 @@
 #include <QSqlError>
 #include <QRegularExpression>
 #include <QSemaphore>
+#include <QSet>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -615,6 +616,114 @@ private slots:
             for (const ResumePoint &p : h)
                 QCOMPARE(p.progress, p.assetId.toInt());
         }
+    }
+
+    void asyncResumePointWrites()
+    {
+        // saveResumePointAsync (issue 6): SQLite takes the write into its writer's group commit
+        // and calls `done` once per write, on the writer thread, after the commit; a write that
+        // breaks a constraint (progress -1) gets its StorageError and leaves nothing; the others
+        // in its batch are stored. PostgreSQL has no asynchronous path: false, nothing written.
+        auto store = openStore();
+        if (postgres()) {
+            bool called = false;
+            QCOMPARE(store->saveResumePointAsync(point("t", "u", "a", 1, 1),
+                                                 [&](std::exception_ptr) { called = true; }),
+                     false);
+            QVERIFY(!called);
+            QCOMPARE(store->resumePoint("t", "u", "a").has_value(), false);
+            return;
+        }
+        constexpr int kThreads = 4, kWrites = 100; // per thread; every other one invalid
+        QMutex mutex;
+        QHash<QString, int> calls;     // "user/asset" -> times done was called
+        QHash<QString, bool> failed;   // "user/asset" -> done got an error
+        QSet<Qt::HANDLE> doneThreads;  // threads that ran done
+        QSet<Qt::HANDLE> callerThreads;
+        QSemaphore completions;
+        std::vector<std::unique_ptr<QThread>> threads;
+        for (int n = 0; n < kThreads; ++n) {
+            threads.emplace_back(QThread::create([&, n] {
+                {
+                    QMutexLocker lock(&mutex);
+                    callerThreads.insert(QThread::currentThreadId());
+                }
+                const QString user = QStringLiteral("u%1").arg(n);
+                for (int i = 0; i < kWrites; ++i) {
+                    const QString key = user + QLatin1Char('/') + QString::number(i);
+                    const bool valid = i % 2 == 0;
+                    const bool taken = store->saveResumePointAsync(
+                        point("t", user, QString::number(i), valid ? i : -1, i + 1),
+                        [&, key](std::exception_ptr error) {
+                            bool storageError = false;
+                            try {
+                                if (error)
+                                    std::rethrow_exception(error);
+                            } catch (const StorageError &) {
+                                storageError = true;
+                            } catch (...) {
+                            }
+                            {
+                                QMutexLocker lock(&mutex);
+                                ++calls[key];
+                                failed[key] = storageError;
+                                doneThreads.insert(QThread::currentThreadId());
+                            }
+                            completions.release();
+                        });
+                    if (!taken)
+                        return;
+                }
+            }));
+            threads.back()->start();
+        }
+        for (auto &thread : threads)
+            QVERIFY(thread->wait(60000));
+        QVERIFY(completions.tryAcquire(kThreads * kWrites, 60000));
+        QTest::qWait(50); // a second call of some done would show now
+        QMutexLocker lock(&mutex);
+        QCOMPARE(calls.size(), kThreads * kWrites);
+        for (auto it = calls.cbegin(); it != calls.cend(); ++it) {
+            QCOMPARE(it.value(), 1);
+            const bool valid = it.key().section(QLatin1Char('/'), 1).toInt() % 2 == 0;
+            QVERIFY2(failed.value(it.key()) == !valid, qPrintable(it.key()));
+        }
+        QCOMPARE(doneThreads.size(), 1); // the writer thread, none of the callers
+        QVERIFY(!callerThreads.contains(*doneThreads.cbegin()));
+        for (int n = 0; n < kThreads; ++n) {
+            const QList<ResumePoint> h = store->history("t", QStringLiteral("u%1").arg(n));
+            QCOMPARE(h.size(), kWrites / 2);
+            for (const ResumePoint &p : h)
+                QCOMPARE(p.progress, p.assetId.toInt());
+        }
+    }
+
+    void asyncResumePointWritesDrainOnClose()
+    {
+        REQUIRE_SQLITE();
+        // close() right after 300 asynchronous writes: every one is committed and completed
+        // before close() returns, and the reopened file has them all.
+        auto store = openSqlite();
+        QAtomicInt ok, errors;
+        constexpr int kWrites = 300;
+        for (int i = 0; i < kWrites; ++i)
+            QVERIFY(store->saveResumePointAsync(point("t", "u", QString::number(i), i, i + 1),
+                                                [&](std::exception_ptr error) {
+                                                    (error ? errors : ok).ref();
+                                                }));
+        store->close();
+        QCOMPARE(ok.loadRelaxed(), kWrites);
+        QCOMPARE(errors.loadRelaxed(), 0);
+        // a closed store takes no asynchronous write (transient: the service answers 503)
+        try {
+            store->saveResumePointAsync(point("t", "u", "x", 1, 1), [](std::exception_ptr) {});
+            QFAIL("a closed store took an asynchronous write");
+        } catch (const StorageError &e) {
+            QVERIFY(e.isTransient());
+        }
+        store.reset();
+        auto reopened = openSqlite();
+        QCOMPARE(reopened->history("t", "u").size(), kWrites);
     }
 
     // --- schema and migrations ---

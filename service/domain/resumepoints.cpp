@@ -34,19 +34,12 @@ QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &us
     // a continuation twice when it is attached while another thread finishes the future (a
     // crash found by fuzz_request, tests/fuzz/README.md finding 4). Attaching and finishing on
     // one thread cannot overlap. A caller without an event loop gets the future finished on the
-    // pool thread.
+    // store's writer thread or the pool thread.
     auto promise = std::make_shared<QPromise<void>>();
     QFuture<void> future = promise->future();
     promise->start();
     QPointer<QObject> home = QAbstractEventDispatcher::instance(QThread::currentThread());
-    m_writers.start([this, point, promise, home] {
-        applyServiceThreadNice();
-        std::exception_ptr failure;
-        try {
-            m_store.saveResumePoint(point);
-        } catch (...) {
-            failure = std::current_exception();
-        }
+    const auto finishAtHome = [promise, home](std::exception_ptr failure) {
         const auto finish = [promise, failure] {
             if (failure)
                 promise->setException(failure);
@@ -54,6 +47,26 @@ QFuture<void> ResumePoints::recordAsync(const QString &tenant, const QString &us
         };
         if (!home || !QMetaObject::invokeMethod(home.data(), finish, Qt::QueuedConnection))
             finish();
+    };
+    // The store's own asynchronous path when it has one (SQLite: the write joins the writer's
+    // group commit and completes from the writer thread, no pool thread in between).
+    try {
+        if (m_store.saveResumePointAsync(point, finishAtHome))
+            return future;
+    } catch (...) { // not open: nothing is in flight, the caller has attached nothing yet
+        promise->setException(std::current_exception());
+        promise->finish();
+        return future;
+    }
+    m_writers.start([this, point, finishAtHome] {
+        applyServiceThreadNice();
+        std::exception_ptr failure;
+        try {
+            m_store.saveResumePoint(point);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        finishAtHome(failure);
     });
     return future;
 }

@@ -547,6 +547,13 @@ int ConnectionGuard::onUrl(http_parser *parser, const char *at, size_t length)
                             QStringLiteral("The request target contains a byte that is not ASCII; percent-encode it")};
             return -1;
         }
+        if (c == '#') {
+            // A fragment is never part of a request target (RFC 9110 §7.1, RFC 9112 §3.2); Qt's
+            // QUrl would drop it and serve the rest (tests/fuzz finding 8).
+            g->m_refusal = {400, ErrorCode::BadFraming,
+                            QStringLiteral("The request target contains '#': a fragment is not sent in a request")};
+            return -1;
+        }
         if (g->m_escapeDigitsDue > 0) {
             if (!std::isxdigit(static_cast<unsigned char>(c))) {
                 g->m_refusal = {400, ErrorCode::BadFraming,

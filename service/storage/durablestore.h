@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QStringList>
+#include <exception>
 #include <functional>
 #include <optional>
 
@@ -38,6 +39,19 @@ public:
     /// Inserts or replaces the resume point of (tenant, userId, assetId), unless the stored one
     /// has a later updatedNs (concurrent writes may commit out of order; the latest wins).
     virtual void saveResumePoint(const ResumePoint &point) = 0;
+    /// As saveResumePoint(), without blocking the caller: returns true when the store took the
+    /// write, and then calls `done` exactly once, on a thread of its own, after the write
+    /// committed (null) or failed (the StorageError); `done` must not throw. Returns false, and
+    /// does nothing, when the store has no asynchronous path (the caller then calls
+    /// saveResumePoint() on a thread of its own). Throws StorageError when the store is not open.
+    /// SqliteStore: the job joins the writer's group commit and `done` runs on the writer thread
+    /// (issue 6: a heartbeat with progress no longer takes a pool thread hop).
+    virtual bool saveResumePointAsync(const ResumePoint &point, std::function<void(std::exception_ptr)> done)
+    {
+        Q_UNUSED(point);
+        Q_UNUSED(done);
+        return false;
+    }
     virtual std::optional<ResumePoint> resumePoint(const QString &tenant, const QString &userId,
                                                    const QString &assetId) = 0;
     /// Returns false when there was none.

@@ -72,6 +72,10 @@ QString absoluteFile(const QString &path)
 struct SqliteStore::WriteJob
 {
     const std::function<void(QSqlDatabase &)> *fn = nullptr;
+    /// Asynchronous jobs (saveResumePointAsync) own their work and are completed by the writer:
+    /// `completion` is called after the batch, then the job is deleted.
+    std::function<void(QSqlDatabase &)> ownedFn;
+    std::function<void(std::exception_ptr)> completion;
     std::exception_ptr error;
     bool done = false;          // guarded by Writer::mutex
     std::condition_variable doneChanged; // waited on with Writer::mutex
@@ -202,14 +206,23 @@ struct SqliteStore::Writer
                 queue.erase(queue.begin(), queue.begin() + qsizetype(n));
             }
             runBatch(db, batch);
+            std::vector<WriteJob *> completed; // asynchronous ones, completed outside the lock
             {
                 // Notified under the lock: a caller cannot see done and destroy its job (and the
                 // condition variable in it) before we are through with it.
                 std::lock_guard lock(mutex);
                 for (WriteJob *job : batch) {
+                    if (job->completion) {
+                        completed.push_back(job);
+                        continue;
+                    }
                     job->done = true;
                     job->doneChanged.notify_one();
                 }
+            }
+            for (WriteJob *job : completed) {
+                job->completion(job->error);
+                delete job;
             }
             // Bound the WAL even when readers always overlap (PASSIVE checkpoints then never
             // reach the end of the log, so it is never restarted).
@@ -477,6 +490,23 @@ bool SqliteStore::registerTenant(const QString &tenant)
 void SqliteStore::setPolicy(const QString &tenant, const StreamPolicy &policy)
 {
     write([&](QSqlDatabase &db) { sqlops::setPolicy(db, kDialect, tenant, policy); });
+}
+
+bool SqliteStore::saveResumePointAsync(const ResumePoint &point, std::function<void(std::exception_ptr)> done)
+{
+    Writer *const w = m_writer.get();
+    if (!w)
+        throw notOpen(m_path);
+    auto job = std::make_unique<WriteJob>();
+    job->ownedFn = [point](QSqlDatabase &db) { sqlops::saveResumePoint(db, kDialect, point); };
+    job->fn = &job->ownedFn;
+    job->completion = std::move(done);
+    std::lock_guard lock(w->mutex);
+    if (w->stopping || w->state != Writer::State::Running)
+        throw notOpen(m_path);
+    w->queue.push_back(job.release()); // the writer deletes it after its completion
+    w->wake.notify_one();
+    return true;
 }
 
 void SqliteStore::saveResumePoint(const ResumePoint &point)

@@ -78,6 +78,7 @@ public:
     void setPolicy(const QString &tenant, const StreamPolicy &policy) override;
 
     void saveResumePoint(const ResumePoint &point) override;
+    bool saveResumePointAsync(const ResumePoint &point, std::function<void(std::exception_ptr)> done) override;
     std::optional<ResumePoint> resumePoint(const QString &tenant, const QString &userId,
                                            const QString &assetId) override;
     bool deleteResumePoint(const QString &tenant, const QString &userId,

@@ -269,13 +269,14 @@ RequestStream readRequests(const QByteArray &input)
 {
     struct Context
     {
-        RequestStream *stream;
+        RequestStream *stream = nullptr;
         int method = -1;
         QByteArray target;
         bool closing = false;
     };
     RequestStream stream;
-    Context context{&stream};
+    Context context;
+    context.stream = &stream;
     http_parser_settings settings;
     http_parser_settings_init(&settings);
     settings.on_message_begin = [](http_parser *p) {
