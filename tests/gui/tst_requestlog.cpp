@@ -12,6 +12,7 @@
 #include <QCheckBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -64,6 +65,8 @@ private Q_SLOTS:
     void keepsAtMostMaxRows_data();
     void keepsAtMostMaxRows();
     void pauseDiscards();
+    void timeColumnIsLocalTime_data();
+    void timeColumnIsLocalTime();
     void filterThroughProxy_data();
     void filterThroughProxy();
     void entriesFromRealHttp();
@@ -153,6 +156,57 @@ void TestRequestLog::pauseDiscards()
     model.enqueue(entry(4));
     QCOMPARE(model.flush(), 1);
     QCOMPARE(model.rowCount(), 2);
+}
+
+void TestRequestLog::timeColumnIsLocalTime_data()
+{
+    // TZ as a POSIX rule (no tz database needed). Times by hand: 1700000000 s is
+    // 2023-11-14 22:13:20 UTC; 1698541200 s is 2023-10-29 01:00:00 UTC, when central Europe
+    // went from CEST (+2) back to CET (+1).
+    QTest::addColumn<QByteArray>("tz");
+    QTest::addColumn<QList<qint64>>("msSinceEpoch"); // one batch
+    QTest::addColumn<QStringList>("expected");
+    QTest::addRow("UTC") << QByteArray("UTC0") << QList<qint64>{1700000000123, 1700000000999}
+                         << QStringList{"22:13:20.123", "22:13:20.999"};
+    QTest::addRow("CET, winter") << QByteArray("CET-1CEST,M3.5.0,M10.5.0/3")
+                                 << QList<qint64>{1700000000123, 1700000000999}
+                                 << QStringList{"23:13:20.123", "23:13:20.999"};
+    QTest::addRow("UTC-5 across midnight") << QByteArray("EST5")
+                                           << QList<qint64>{1700024399900, 1700024400100}
+                                           << QStringList{"23:59:59.900", "00:00:00.100"};
+    QTest::addRow("daylight saving ends inside the batch")
+        << QByteArray("CET-1CEST,M3.5.0,M10.5.0/3") << QList<qint64>{1698541199900, 1698541200100}
+        << QStringList{"02:59:59.900", "02:00:00.100"};
+    QTest::addRow("entries out of order, the change in between")
+        << QByteArray("CET-1CEST,M3.5.0,M10.5.0/3")
+        << QList<qint64>{1698541200100, 1698541199900, 1698541200500}
+        << QStringList{"02:00:00.100", "02:59:59.900", "02:00:00.500"};
+}
+
+void TestRequestLog::timeColumnIsLocalTime()
+{
+    QFETCH(QByteArray, tz);
+    QFETCH(QList<qint64>, msSinceEpoch);
+    QFETCH(QStringList, expected);
+    const QByteArray previous = qgetenv("TZ");
+    const bool hadTz = qEnvironmentVariableIsSet("TZ");
+    qputenv("TZ", tz);
+    const auto restore = qScopeGuard([&] {
+        if (hadTz)
+            qputenv("TZ", previous);
+        else
+            qunsetenv("TZ");
+    });
+    RequestLogModel model;
+    QList<RequestLogEntry> batch;
+    for (qint64 ms : std::as_const(msSinceEpoch))
+        batch.append(RequestLogEntry{ms * 1000000 + 999, "GET", QStringLiteral("/oxm/v1/healthz"),
+                                     QStringLiteral("/oxm/v1/healthz"), 200, 0.5});
+    model.append(batch);
+    QStringList shown;
+    for (int row = 0; row < model.rowCount(); ++row)
+        shown.append(model.index(row, RequestLogModel::TimeColumn).data().toString());
+    QCOMPARE(shown, expected);
 }
 
 void TestRequestLog::filterThroughProxy_data()
