@@ -1,6 +1,7 @@
 // The strict front door (issue 4; docs/api.md, "Front door limits"): ConnectionGuard in front of
 // QHttpServer, driven over raw TCP with exact bytes. Responses are split with http_parser in
 // HTTP_RESPONSE mode.
+#include "rawclient.h"
 #include "testsupport.h"
 
 #include "oxmservice.h"
@@ -14,7 +15,6 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <sys/resource.h>
-#include <http_parser.h>
 #include <memory>
 #include <vector>
 
@@ -32,169 +32,6 @@ int ms(int budget)
 const int kIdleTimeoutMs = ms(1000);
 const int kHeaderTimeoutMs = ms(1000);
 constexpr int kMaxConnections = 20;
-
-struct RawResponse
-{
-    int status = 0;
-    QByteArray body;
-    QList<QPair<QByteArray, QByteArray>> headers;
-
-    int errorCode() const
-    {
-        return QJsonDocument::fromJson(body).object().value(QStringLiteral("errorCode")).toInt(-1);
-    }
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const auto &[key, value] : headers)
-            if (key.compare(name, Qt::CaseInsensitive) == 0)
-                return value;
-        return {};
-    }
-};
-
-/// Splits a byte stream into responses with http_parser (HTTP_RESPONSE).
-class ResponseParser
-{
-public:
-    ResponseParser()
-    {
-        http_parser_init(&m_parser, HTTP_RESPONSE);
-        m_parser.data = this;
-        http_parser_settings_init(&m_settings);
-        m_settings.on_message_begin = [](http_parser *p) {
-            self(p)->m_current = {};
-            return 0;
-        };
-        m_settings.on_header_field = [](http_parser *p, const char *at, size_t n) {
-            ResponseParser *r = self(p);
-            if (r->m_current.headers.isEmpty() || r->m_inValue)
-                r->m_current.headers.append(QPair<QByteArray, QByteArray>());
-            r->m_inValue = false;
-            r->m_current.headers.last().first.append(at, qsizetype(n));
-            return 0;
-        };
-        m_settings.on_header_value = [](http_parser *p, const char *at, size_t n) {
-            ResponseParser *r = self(p);
-            r->m_inValue = true;
-            r->m_current.headers.last().second.append(at, qsizetype(n));
-            return 0;
-        };
-        m_settings.on_headers_complete = [](http_parser *p) {
-            self(p)->m_current.status = int(p->status_code);
-            self(p)->m_inValue = false;
-            return 0;
-        };
-        m_settings.on_body = [](http_parser *p, const char *at, size_t n) {
-            self(p)->m_current.body.append(at, qsizetype(n));
-            return 0;
-        };
-        m_settings.on_message_complete = [](http_parser *p) {
-            self(p)->responses.append(self(p)->m_current);
-            return 0;
-        };
-    }
-
-    void feed(const QByteArray &bytes)
-    {
-        if (bytes.isEmpty() || failed)
-            return;
-        const size_t parsed = http_parser_execute(&m_parser, &m_settings, bytes.constData(), size_t(bytes.size()));
-        if (HTTP_PARSER_ERRNO(&m_parser) != HPE_OK || parsed != size_t(bytes.size()))
-            failed = true;
-    }
-    int finalResponses() const
-    {
-        return int(std::count_if(responses.cbegin(), responses.cend(), [](const RawResponse &r) { return r.status >= 200; }));
-    }
-
-    QList<RawResponse> responses;
-    bool failed = false;
-
-private:
-    static ResponseParser *self(http_parser *p) { return static_cast<ResponseParser *>(p->data); }
-    http_parser m_parser{};
-    http_parser_settings m_settings{};
-    RawResponse m_current;
-    bool m_inValue = false;
-};
-
-/// One client connection with exact bytes on the wire.
-class RawClient
-{
-public:
-    explicit RawClient(quint16 port)
-    {
-        m_socket.connectToHost(QHostAddress::LocalHost, port);
-        m_socket.waitForConnected(3000);
-    }
-    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
-    void send(const QByteArray &bytes)
-    {
-        m_socket.write(bytes);
-        m_socket.flush();
-    }
-    /// Reads until `count` final responses arrived, the server closed, or the timeout.
-    void waitForResponses(int count, int timeoutMs = ms(5000))
-    {
-        QElapsedTimer timer;
-        timer.start();
-        while (parser.finalResponses() < count && timer.elapsed() < timeoutMs) {
-            if (m_socket.bytesAvailable() > 0 || m_socket.waitForReadyRead(50))
-                parser.feed(m_socket.readAll());
-            else if (m_socket.state() != QAbstractSocket::ConnectedState)
-                break;
-        }
-        parser.feed(m_socket.readAll());
-    }
-    /// Waits until the server closes the connection; returns how long it took (-1: still open).
-    qint64 waitForClose(int timeoutMs)
-    {
-        QElapsedTimer timer;
-        timer.start();
-        while (timer.elapsed() < timeoutMs) {
-            if (m_socket.state() != QAbstractSocket::ConnectedState)
-                return timer.elapsed();
-            if (m_socket.waitForReadyRead(20))
-                parser.feed(m_socket.readAll());
-        }
-        return m_socket.state() == QAbstractSocket::ConnectedState ? -1 : timer.elapsed();
-    }
-    QTcpSocket &socket() { return m_socket; }
-
-    ResponseParser parser;
-
-private:
-    QTcpSocket m_socket;
-};
-
-QByteArray request(const QByteArray &method, const QByteArray &target, const QByteArray &extraHeaders = {},
-                   const QByteArray &body = {}, bool withLength = true)
-{
-    QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders;
-    if (withLength && !body.isNull())
-        bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    return bytes + "\r\n" + body;
-}
-
-QByteArray chunked(qint64 total, qint64 chunk)
-{
-    QByteArray bytes;
-    for (qint64 sent = 0; sent < total; sent += chunk) {
-        const qint64 n = std::min(chunk, total - sent);
-        bytes += QByteArray::number(n, 16) + "\r\n" + QByteArray(n, 'x') + "\r\n";
-    }
-    return bytes + "0\r\n\r\n";
-}
-
-/// `count` headers of about `valueSize` bytes each, counted as the guard counts them
-/// (name + value + 4 per line; Host: 127.0.0.1 is one more line of 4 + 9 + 4 = 17 bytes).
-QByteArray padHeaders(int count, int valueSize)
-{
-    QByteArray headers;
-    for (int i = 0; i < count; ++i)
-        headers += "X-Pad-" + QByteArray::number(i).rightJustified(3, '0') + ": " + QByteArray(valueSize, 'v') + "\r\n";
-    return headers;
-}
 
 const QByteArray kHealth = QByteArrayLiteral("/oxm/v1/healthz");
 const QByteArray kPolicy = QByteArrayLiteral("/oxm/v1/streampolicy/acme"); // 401/1000 without a token
@@ -226,43 +63,43 @@ private Q_SLOTS:
         const qint64 mib = 1048576;
         // Request target: at most 8192 bytes.
         const QByteArray target8k = kHealth + "?pad=" + QByteArray(8192 - kHealth.size() - 5, 'a');
-        QTest::newRow("healthz") << request("GET", kHealth) << 200 << -1;
-        QTest::newRow("target 8192 bytes") << request("GET", target8k) << 200 << -1;
-        QTest::newRow("target 8193 bytes → 414") << request("GET", target8k + 'a') << 414 << 1100;
-        QTest::newRow("target 2 MiB → 414") << request("GET", kHealth + "?pad=" + QByteArray(2 * mib, 'a')) << 414 << 1100;
-        QTest::newRow("one header of 2 MiB → 431") << request("GET", kHealth, "X-Big: " + QByteArray(2 * mib, 'a') + "\r\n") << 431 << 1100;
+        QTest::newRow("healthz") << rawRequest("GET", kHealth) << 200 << -1;
+        QTest::newRow("target 8192 bytes") << rawRequest("GET", target8k) << 200 << -1;
+        QTest::newRow("target 8193 bytes → 414") << rawRequest("GET", target8k + 'a') << 414 << 1100;
+        QTest::newRow("target 2 MiB → 414") << rawRequest("GET", kHealth + "?pad=" + QByteArray(2 * mib, 'a')) << 414 << 1100;
+        QTest::newRow("one header of 2 MiB → 431") << rawRequest("GET", kHealth, "X-Big: " + QByteArray(2 * mib, 'a') + "\r\n") << 431 << 1100;
         // Header block: at most 16384 bytes (17 for Host + 15 × 1014 = 15227; 17 + 16 × 1014 = 16241
         // ≤ 16384; 17 + 17 × 1014 = 17255 > 16384).
-        QTest::newRow("headers 16241 bytes") << request("GET", kHealth, padHeaders(16, 1000)) << 200 << -1;
-        QTest::newRow("headers 17255 bytes → 431") << request("GET", kHealth, padHeaders(17, 1000)) << 431 << 1100;
+        QTest::newRow("headers 16241 bytes") << rawRequest("GET", kHealth, padHeaders(16, 1000)) << 200 << -1;
+        QTest::newRow("headers 17255 bytes → 431") << rawRequest("GET", kHealth, padHeaders(17, 1000)) << 431 << 1100;
         // Header count: at most 100 lines (Host + 99; Host + 100).
-        QTest::newRow("100 headers") << request("GET", kHealth, padHeaders(99, 1)) << 200 << -1;
-        QTest::newRow("101 headers → 431") << request("GET", kHealth, padHeaders(100, 1)) << 431 << 1100;
+        QTest::newRow("100 headers") << rawRequest("GET", kHealth, padHeaders(99, 1)) << 200 << -1;
+        QTest::newRow("101 headers → 431") << rawRequest("GET", kHealth, padHeaders(100, 1)) << 431 << 1100;
         // Body: at most 1 MiB, by Content-Length (decided before the body) or chunked.
-        QTest::newRow("body 1 MiB") << request("PUT", kPolicy, {}, QByteArray(mib, 'x')) << 401 << 1000;
+        QTest::newRow("body 1 MiB") << rawRequest("PUT", kPolicy, {}, QByteArray(mib, 'x')) << 401 << 1000;
         QTest::newRow("body 1 MiB + 1 → 413")
-            << request("PUT", kPolicy, {}, QByteArray(mib + 1, 'x')) << 413 << 1090;
+            << rawRequest("PUT", kPolicy, {}, QByteArray(mib + 1, 'x')) << 413 << 1090;
         QTest::newRow("Content-Length 1 MiB + 1, no body sent → 413")
-            << request("PUT", kPolicy, "Content-Length: " + QByteArray::number(mib + 1) + "\r\n") << 413 << 1090;
+            << rawRequest("PUT", kPolicy, "Content-Length: " + QByteArray::number(mib + 1) + "\r\n") << 413 << 1090;
         QTest::newRow("chunked 1 MiB")
-            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunked(mib, 65536), false) << 401 << 1000;
+            << rawRequest("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunkedBody(mib, 65536), false) << 401 << 1000;
         QTest::newRow("chunked 1 MiB + 1 → 413")
-            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunked(mib + 1, 65536), false) << 413 << 1090;
+            << rawRequest("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", chunkedBody(mib + 1, 65536), false) << 413 << 1090;
         QTest::newRow("Expect 100-continue over the limit → 413")
-            << request("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2000000\r\n") << 413 << 1090;
+            << rawRequest("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2000000\r\n") << 413 << 1090;
         // Framing.
         QTest::newRow("Content-Length + Transfer-Encoding → 400")
-            << request("PUT", kPolicy, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n", false) << 400 << 1100;
         QTest::newRow("duplicate Content-Length → 400")
-            << request("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 2\r\n", "{}", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 2\r\n", "{}", false) << 400 << 1100;
         QTest::newRow("conflicting Content-Length → 400")
-            << request("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 3\r\n", "{}x", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Content-Length: 2\r\nContent-Length: 3\r\n", "{}x", false) << 400 << 1100;
         QTest::newRow("Content-Length 2^64-1 → 400")
-            << request("PUT", kPolicy, "Content-Length: 18446744073709551615\r\n", "{}", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Content-Length: 18446744073709551615\r\n", "{}", false) << 400 << 1100;
         QTest::newRow("Content-Length negative → 400")
-            << request("PUT", kPolicy, "Content-Length: -1\r\n", "{}", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Content-Length: -1\r\n", "{}", false) << 400 << 1100;
         QTest::newRow("Transfer-Encoding gzip → 400")
-            << request("PUT", kPolicy, "Transfer-Encoding: gzip\r\n", "{}", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, "Transfer-Encoding: gzip\r\n", "{}", false) << 400 << 1100;
         QTest::newRow("bare LF everywhere → 400")
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\nHost: 127.0.0.1\n\n") << 400 << 1100;
         QTest::newRow("bare LF after one header → 400")
@@ -280,13 +117,13 @@ private Q_SLOTS:
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nX\x01Y: a\r\n\r\n") << 400 << 1100;
         QTest::newRow("space in the target → 400") << QByteArray("GET /oxm/v1/a b HTTP/1.1\r\n\r\n") << 400 << 1100;
         // Percent-escapes (RFC 3986 §2.1): '%' must be followed by two hex digits.
-        QTest::newRow("escapes %2F and %c3%A9 well formed") << request("GET", "/oxm/v1/healthz?x=a%2Fb%c3%A9") << 200 << -1;
-        QTest::newRow("escape %zz in the path → 400") << request("GET", "/oxm/v1/towatch/a%zz") << 400 << 1100;
-        QTest::newRow("escape %4 then end of target → 400") << request("GET", "/oxm/v1/healthz?x=%4") << 400 << 1100;
-        QTest::newRow("lone % in the query → 400") << request("GET", "/oxm/v1/healthz?x=100%") << 400 << 1100;
-        QTest::newRow("target starting with // → 400") << request("GET", "//x/oxm/v1/healthz") << 400 << 1100;
-        QTest::newRow("raw byte 0xFF in the path → 400") << request("GET", "/oxm/v1/towatch/a\xff" "b") << 400 << 1100;
-        QTest::newRow("raw UTF-8 in the query → 400") << request("GET", "/oxm/v1/healthz?x=\xc3\xa9") << 400 << 1100;
+        QTest::newRow("escapes %2F and %c3%A9 well formed") << rawRequest("GET", "/oxm/v1/healthz?x=a%2Fb%c3%A9") << 200 << -1;
+        QTest::newRow("escape %zz in the path → 400") << rawRequest("GET", "/oxm/v1/towatch/a%zz") << 400 << 1100;
+        QTest::newRow("escape %4 then end of target → 400") << rawRequest("GET", "/oxm/v1/healthz?x=%4") << 400 << 1100;
+        QTest::newRow("lone % in the query → 400") << rawRequest("GET", "/oxm/v1/healthz?x=100%") << 400 << 1100;
+        QTest::newRow("target starting with // → 400") << rawRequest("GET", "//x/oxm/v1/healthz") << 400 << 1100;
+        QTest::newRow("raw byte 0xFF in the path → 400") << rawRequest("GET", "/oxm/v1/towatch/a\xff" "b") << 400 << 1100;
+        QTest::newRow("raw UTF-8 in the query → 400") << rawRequest("GET", "/oxm/v1/healthz?x=\xc3\xa9") << 400 << 1100;
         QTest::newRow("space before a header colon → 400")
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost : a\r\n\r\n") << 400 << 1100;
         // Versions.
@@ -313,14 +150,14 @@ private Q_SLOTS:
         // http_parser takes any byte for the LF after a size and any two bytes after the data;
         // Qt's parser then ended the request elsewhere (tests/fuzz finding 2).
         const QByteArray te = "Transfer-Encoding: chunked\r\n";
-        QTest::newRow("chunked, two chunks") << request("PUT", kPolicy, te, "1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", false) << 401 << 1000;
-        QTest::newRow("chunk size, CR then 'X' → 400") << request("PUT", kPolicy, te, "2\rX{}\r\n0\r\n\r\n", false) << 400 << 1100;
-        QTest::newRow("chunk data, then 'XY' → 400") << request("PUT", kPolicy, te, "2\r\n{}XY0\r\n\r\n", false) << 400 << 1100;
-        QTest::newRow("chunk data, then CR 'X' → 400") << request("PUT", kPolicy, te, "2\r\n{}\rX0\r\n\r\n", false) << 400 << 1100;
-        QTest::newRow("last chunk, then bare LF → 400") << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\n", false) << 400 << 1100;
-        QTest::newRow("last chunk, then CR 'X' → 400") << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\rX", false) << 400 << 1100;
+        QTest::newRow("chunked, two chunks") << rawRequest("PUT", kPolicy, te, "1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", false) << 401 << 1000;
+        QTest::newRow("chunk size, CR then 'X' → 400") << rawRequest("PUT", kPolicy, te, "2\rX{}\r\n0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("chunk data, then 'XY' → 400") << rawRequest("PUT", kPolicy, te, "2\r\n{}XY0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("chunk data, then CR 'X' → 400") << rawRequest("PUT", kPolicy, te, "2\r\n{}\rX0\r\n\r\n", false) << 400 << 1100;
+        QTest::newRow("last chunk, then bare LF → 400") << rawRequest("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\n", false) << 400 << 1100;
+        QTest::newRow("last chunk, then CR 'X' → 400") << rawRequest("PUT", kPolicy, te, "2\r\n{}\r\n0\r\n\rX", false) << 400 << 1100;
         QTest::newRow("trailer field → 400")
-            << request("PUT", kPolicy, te, "2\r\n{}\r\n0\r\nX-T: y\r\n\r\n", false) << 400 << 1100;
+            << rawRequest("PUT", kPolicy, te, "2\r\n{}\r\n0\r\nX-T: y\r\n\r\n", false) << 400 << 1100;
     }
 
     void singleRequest()
@@ -333,7 +170,7 @@ private Q_SLOTS:
         client.send(bytes);
         client.waitForResponses(1);
         QVERIFY2(!client.parser.failed, "the response is not valid HTTP");
-        QCOMPARE(client.parser.finalResponses(), 1);
+        QCOMPARE(client.parser.responses.size(), 1);
         const RawResponse &response = client.parser.responses.constLast();
         QCOMPARE(response.status, status);
         // Every answer, QHttpServer's and the guard's, carries Date (RFC 9110 §6.6.1) as an
@@ -363,14 +200,14 @@ private Q_SLOTS:
         RawClient client(m_fixture->port());
         QVERIFY(client.connected());
         const qint64 size = 2 * 1048576;
-        client.send(request("PUT", kPolicy, "Content-Length: " + QByteArray::number(size) + "\r\n"));
+        client.send(rawRequest("PUT", kPolicy, "Content-Length: " + QByteArray::number(size) + "\r\n"));
         // Send the body in pieces while the answer may already be on its way.
         for (int i = 0; i < 32 && client.connected(); ++i) {
             client.socket().write(QByteArray(size / 32, 'x'));
             client.socket().waitForBytesWritten(200);
         }
         client.waitForResponses(1);
-        QCOMPARE(client.parser.finalResponses(), 1);
+        QCOMPARE(client.parser.responses.size(), 1);
         QCOMPARE(client.parser.responses.constLast().status, 413);
         QCOMPARE(client.parser.responses.constLast().errorCode(), 1090);
     }
@@ -379,20 +216,22 @@ private Q_SLOTS:
     {
         RawClient client(m_fixture->port());
         QVERIFY(client.connected());
-        client.send(request("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2\r\n"));
+        client.send(rawRequest("PUT", kPolicy, "Expect: 100-continue\r\nContent-Length: 2\r\n"));
         QElapsedTimer timer;
         timer.start();
-        while (client.parser.responses.isEmpty() && timer.elapsed() < ms(3000))
+        while (client.parser.interimResponses.isEmpty() && timer.elapsed() < ms(3000))
             if (client.socket().waitForReadyRead(50))
                 client.parser.feed(client.socket().readAll());
-        QCOMPARE(client.parser.responses.size(), 1);
-        QCOMPARE(client.parser.responses.constFirst().status, 100);
+        QCOMPARE(client.parser.interimResponses.size(), 1);
+        QCOMPARE(client.parser.interimResponses.constFirst().status, 100);
+        QVERIFY(client.parser.responses.isEmpty()); // nothing final before the body
         QVERIFY2(timer.elapsed() < ms(900), "100 Continue came late");
         client.send("{}");
         client.waitForResponses(1);
-        QCOMPARE(client.parser.responses.size(), 2);
-        QCOMPARE(client.parser.responses.at(1).status, 401);
-        QCOMPARE(client.parser.responses.at(1).errorCode(), 1000);
+        QCOMPARE(client.parser.responses.size(), 1);
+        QCOMPARE(client.parser.responses.at(0).status, 401);
+        QCOMPARE(client.parser.responses.at(0).errorCode(), 1000);
+        QCOMPARE(client.parser.interimResponses.size(), 1);
     }
 
     void pipelined_data()
@@ -400,10 +239,10 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<int>("answers");
         QTest::addColumn<bool>("closes");
-        const QByteArray get = request("GET", kHealth);
-        const QByteArray getClose = request("GET", kHealth, "Connection: close\r\n");
+        const QByteArray get = rawRequest("GET", kHealth);
+        const QByteArray getClose = rawRequest("GET", kHealth, "Connection: close\r\n");
         QTest::newRow("two requests in one segment") << get + get << 2 << false;
-        QTest::newRow("three, one of them with a body") << get + request("PUT", kPolicy, {}, "{}") + get << 3 << false;
+        QTest::newRow("three, one of them with a body") << get + rawRequest("PUT", kPolicy, {}, "{}") + get << 3 << false;
         QTest::newRow("second with Connection: close") << get + getClose << 2 << true;
         QTest::newRow("Connection: close") << getClose << 1 << true;
         QTest::newRow("HTTP/1.0 closes") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 1 << true;
@@ -421,7 +260,7 @@ private Q_SLOTS:
         client.send(bytes);
         client.waitForResponses(answers);
         QVERIFY(!client.parser.failed);
-        QCOMPARE(client.parser.finalResponses(), answers);
+        QCOMPARE(client.parser.responses.size(), answers);
         const qint64 closedAfter = client.waitForClose(closes ? 3000 : 300);
         QCOMPARE(closedAfter >= 0, closes);
     }
@@ -435,10 +274,10 @@ private Q_SLOTS:
             const QByteArray asset = "/oxm/v1/streams/episode-" + QByteArray::number(round);
             RawClient client(m_fixture->port());
             QVERIFY(client.connected());
-            client.send(request("PUT", asset + "/stopped?progress=4", auth) + request("DELETE", asset, auth)
-                        + request("GET", asset, auth));
+            client.send(rawRequest("PUT", asset + "/stopped?progress=4", auth) + rawRequest("DELETE", asset, auth)
+                        + rawRequest("GET", asset, auth));
             client.waitForResponses(3);
-            QCOMPARE(client.parser.finalResponses(), 3);
+            QCOMPARE(client.parser.responses.size(), 3);
             QCOMPARE(client.parser.responses.at(0).status, 204);
             QCOMPARE(client.parser.responses.at(1).status, 204);
             QCOMPARE(client.parser.responses.at(2).status, 404);
@@ -456,8 +295,8 @@ private Q_SLOTS:
         QTest::newRow("no version") << QByteArray("PUT /oxm/v1/streams/a1/stopped?progress=2\r\nHost: a\r\n") << 505;
         QTest::newRow("bare LF") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\nHost: a\n\n") << 400;
         QTest::newRow("trailer field")
-            << request("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", "0\r\nX-T: y\r\n\r\n", false) << 400;
-        QTest::newRow("header block too large") << request("GET", kHealth, padHeaders(17, 1000)) << 431;
+            << rawRequest("PUT", kPolicy, "Transfer-Encoding: chunked\r\n", "0\r\nX-T: y\r\n\r\n", false) << 400;
+        QTest::newRow("header block too large") << rawRequest("GET", kHealth, padHeaders(17, 1000)) << 431;
     }
 
     void refusalWaitsForDeferredAnswer()
@@ -472,10 +311,10 @@ private Q_SLOTS:
         const QByteArray auth = "Authorization: Bearer " + m_fixture->token(QStringLiteral("acme"), QString::fromLatin1(user)) + "\r\n";
         RawClient client(m_fixture->port());
         QVERIFY(client.connected());
-        client.send(request("PUT", "/oxm/v1/streams/" + user + "/streaming?progress=1", auth) + garbage);
+        client.send(rawRequest("PUT", "/oxm/v1/streams/" + user + "/streaming?progress=1", auth) + garbage);
         client.waitForResponses(2);
         QVERIFY(!client.parser.failed);
-        QCOMPARE(client.parser.finalResponses(), 2);
+        QCOMPARE(client.parser.responses.size(), 2);
         QCOMPARE(client.parser.responses.at(0).status, 204);
         QCOMPARE(client.parser.responses.at(1).status, status);
         QCOMPARE(client.parser.responses.at(1).errorCode(), 1100);
@@ -487,13 +326,13 @@ private Q_SLOTS:
     {
         // A request trickling in (well within the header timeout) is served normally.
         RawClient client(m_fixture->port());
-        const QByteArray bytes = request("PUT", kPolicy, {}, "{}") + request("GET", kHealth);
+        const QByteArray bytes = rawRequest("PUT", kPolicy, {}, "{}") + rawRequest("GET", kHealth);
         for (qsizetype i = 0; i < bytes.size(); i += 7) {
             client.send(bytes.mid(i, 7));
             QTest::qWait(2);
         }
         client.waitForResponses(2);
-        QCOMPARE(client.parser.finalResponses(), 2);
+        QCOMPARE(client.parser.responses.size(), 2);
         QCOMPARE(client.parser.responses.at(0).status, 401);
         QCOMPARE(client.parser.responses.at(1).status, 200);
     }
@@ -502,9 +341,9 @@ private Q_SLOTS:
     {
         RawClient silent(m_fixture->port());
         RawClient afterRequest(m_fixture->port());
-        afterRequest.send(request("GET", kHealth));
+        afterRequest.send(rawRequest("GET", kHealth));
         afterRequest.waitForResponses(1);
-        QCOMPARE(afterRequest.parser.finalResponses(), 1);
+        QCOMPARE(afterRequest.parser.responses.size(), 1);
         const qint64 silentClosed = silent.waitForClose(ms(3000));
         QVERIFY2(silentClosed >= kIdleTimeoutMs / 2, qPrintable(QString::number(silentClosed)));
         QVERIFY(afterRequest.waitForClose(ms(3000)) >= 0);
@@ -547,9 +386,9 @@ private Q_SLOTS:
             QVERIFY2(clients.at(i)->connected(), qPrintable(QString::number(i)));
         // A client that sends its request at once is served (evicting the sixth).
         RawClient health(capped.port());
-        health.send(request("GET", kHealth));
+        health.send(rawRequest("GET", kHealth));
         health.waitForResponses(1, ms(3000));
-        QCOMPARE(health.parser.finalResponses(), 1);
+        QCOMPARE(health.parser.responses.size(), 1);
         QCOMPARE(health.parser.responses.constFirst().status, 200);
         QVERIFY(clients.at(5)->waitForClose(ms(3000)) >= 0);
         QVERIFY(clients.at(6)->connected());
@@ -560,9 +399,9 @@ private Q_SLOTS:
         // With a cap of 0 no connection is ever idle to make room: every one gets 503/1503.
         ServiceFixture closed([](ServiceConfig &config) { config.maxConnections = 0; });
         RawClient client(closed.port());
-        client.send(request("GET", kHealth));
+        client.send(rawRequest("GET", kHealth));
         client.waitForResponses(1, ms(3000));
-        QCOMPARE(client.parser.finalResponses(), 1);
+        QCOMPARE(client.parser.responses.size(), 1);
         QCOMPARE(client.parser.responses.constFirst().status, 503);
         QCOMPARE(client.parser.responses.constFirst().errorCode(), 1503);
         QVERIFY(client.waitForClose(ms(3000)) >= 0);
@@ -610,9 +449,9 @@ private Q_SLOTS:
             QElapsedTimer answer;
             answer.start();
             RawClient health(fixture.port());
-            health.send(request("GET", kHealth));
+            health.send(rawRequest("GET", kHealth));
             health.waitForResponses(1, ms(3000));
-            QVERIFY2(health.parser.finalResponses() == 1 && health.parser.responses.constFirst().status == 200,
+            QVERIFY2(health.parser.responses.size() == 1 && health.parser.responses.constFirst().status == 200,
                      qPrintable(QStringLiteral("/healthz not answered 200 after %1 ms of slowloris").arg(run.elapsed())));
             worstMs = std::max(worstMs, answer.elapsed());
             ++healthy;
@@ -640,9 +479,9 @@ private Q_SLOTS:
         QElapsedTimer timer;
         timer.start();
         RawClient health(m_fixture->port());
-        health.send(request("GET", kHealth));
+        health.send(rawRequest("GET", kHealth));
         health.waitForResponses(1, ms(3000));
-        QCOMPARE(health.parser.finalResponses(), 1);
+        QCOMPARE(health.parser.responses.size(), 1);
         QCOMPARE(health.parser.responses.constFirst().status, 200);
         QVERIFY(timer.elapsed() < kIdleTimeoutMs); // not by waiting for the idle timeout
         int closedByServer = 0;
@@ -655,9 +494,9 @@ private Q_SLOTS:
     {
         for (int i = 0; i < 3; ++i) {
             RawClient client(m_fixture->port());
-            client.send(request("GET", kHealth) + request("PUT", kPolicy, {}, "{}"));
+            client.send(rawRequest("GET", kHealth) + rawRequest("PUT", kPolicy, {}, "{}"));
             client.waitForResponses(2);
-            QCOMPARE(client.parser.finalResponses(), 2);
+            QCOMPARE(client.parser.responses.size(), 2);
             QCOMPARE(client.parser.responses.at(0).status, 200);
             QCOMPARE(client.parser.responses.at(1).errorCode(), 1000);
         }
