@@ -249,37 +249,39 @@ const char *TestPostgresDatabase::skipMessage()
     return "needs PostgreSQL: OXM_TEST_POSTGRES_URL is not set (run through scripts/with-backends.sh)";
 }
 
-namespace {
-/// Runs `sql` on a fresh connection to the server's own database (the one in serverUrl()).
-void administer(const QString &sql)
+QVariant TestPostgresDatabase::scalar(const QString &url, const QString &sql)
 {
     static QAtomicInt counter;
     const QString name = QStringLiteral("oxm-test-admin-%1").arg(counter.fetchAndAddRelaxed(1));
+    QVariant result;
     QString error;
     {
-        QSqlDatabase db = PostgresStore::addConnection(TestPostgresDatabase::serverUrl(), name);
-        db.setConnectOptions(QStringLiteral("options=-cclient_min_messages=warning")); // no "drop cascades" notices
+        QSqlDatabase db = PostgresStore::addConnection(url, name);
         if (!db.open()) {
             error = db.lastError().text();
         } else {
             QSqlQuery query(db);
-            if (!query.exec(sql))
+            // No "drop cascades to …" notices in the test output. (A SET rather than a connect
+            // option: the URL's own options, e.g. the schema's search_path, stay in force.)
+            if (!query.exec(QStringLiteral("SET client_min_messages TO warning")) || !query.exec(sql))
                 error = query.lastError().text();
+            else if (query.next())
+                result = query.value(0);
         }
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
     if (!error.isEmpty())
         throw std::runtime_error(QStringLiteral("PostgreSQL: %1: %2").arg(sql, error).toStdString());
+    return result;
 }
-} // namespace
 
 TestPostgresDatabase::TestPostgresDatabase()
 {
     // A schema, not a database: CREATE DATABASE takes about a second, CREATE SCHEMA a millisecond,
     // and the API suite makes a fixture per test. The connections select it with search_path.
     m_name = QStringLiteral("oxm_test_%1").arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
-    administer(QStringLiteral("CREATE SCHEMA %1").arg(m_name));
+    scalar(serverUrl(), QStringLiteral("CREATE SCHEMA %1").arg(m_name));
     QUrl url(serverUrl());
     QUrlQuery query(url);
     query.addQueryItem(QStringLiteral("options"), QStringLiteral("-csearch_path=%1").arg(m_name));
@@ -290,7 +292,7 @@ TestPostgresDatabase::TestPostgresDatabase()
 TestPostgresDatabase::~TestPostgresDatabase()
 {
     try {
-        administer(QStringLiteral("DROP SCHEMA IF EXISTS %1 CASCADE").arg(m_name));
+        scalar(serverUrl(), QStringLiteral("DROP SCHEMA IF EXISTS %1 CASCADE").arg(m_name));
     } catch (const std::exception &e) {
         qWarning("%s", e.what());
     }

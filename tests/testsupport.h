@@ -91,6 +91,10 @@ public:
     static QString serverUrl();
     /// The message a test that needs PostgreSQL skips with when serverUrl() is empty.
     static const char *skipMessage();
+    /// Runs one statement on a fresh connection to `url` (a postgresql:// URL); returns the first
+    /// column of the first row, an invalid QVariant when there is none. Throws std::runtime_error
+    /// when the connection or the statement fails.
+    static QVariant scalar(const QString &url, const QString &sql);
     /// Throws std::runtime_error when the server refuses.
     TestPostgresDatabase();
     ~TestPostgresDatabase();

@@ -32,31 +32,6 @@ namespace {
 
 const QByteArray Api = "/oxm/v1";
 
-/// Runs one statement on a fresh QPSQL connection to `url`; returns the first column of the
-/// first row.
-QVariant scalar(const QString &url, const QString &sql)
-{
-    static int counter = 0;
-    const QString name = QStringLiteral("tst-postgres-raw-%1").arg(++counter);
-    QVariant result;
-    QString error;
-    {
-        QSqlDatabase db = PostgresStore::addConnection(url, name);
-        if (!db.open()) {
-            error = db.lastError().text();
-        } else {
-            QSqlQuery query(db);
-            if (!query.exec(sql))
-                error = query.lastError().text();
-            else if (query.next())
-                result = query.value(0);
-        }
-    }
-    QSqlDatabase::removeDatabase(name);
-    if (!error.isEmpty())
-        qFatal("%s: %s", qPrintable(sql), qPrintable(error));
-    return result;
-}
 
 /// A PostgreSQL server of this test's own (scripts/pg-test-server.sh), stopped by the destructor.
 class OwnServer
@@ -197,8 +172,8 @@ private slots:
         QCOMPARE(failures.loadRelaxed(), 0);
         for (auto &store : stores)
             QCOMPARE(store->schemaVersion(), 3);
-        QCOMPARE(scalar(m_db->url(), QStringLiteral("SELECT count(*) FROM schema_migrations")).toInt(), 3);
-        QCOMPARE(scalar(m_db->url(), QStringLiteral("SELECT count(DISTINCT version) FROM schema_migrations")).toInt(), 3);
+        QCOMPARE(TestPostgresDatabase::scalar(m_db->url(), QStringLiteral("SELECT count(*) FROM schema_migrations")).toInt(), 3);
+        QCOMPARE(TestPostgresDatabase::scalar(m_db->url(), QStringLiteral("SELECT count(DISTINCT version) FROM schema_migrations")).toInt(), 3);
     }
 
     void identifiersUseByteWiseCollation()
@@ -206,7 +181,7 @@ private slots:
         // Whatever the database's default collation, ordering and equality are byte-wise.
         PostgresStore store(m_db->url());
         store.open();
-        QCOMPARE(scalar(m_db->url(), QStringLiteral("SELECT collation_name FROM information_schema.columns"
+        QCOMPARE(TestPostgresDatabase::scalar(m_db->url(), QStringLiteral("SELECT collation_name FROM information_schema.columns"
                                                     " WHERE table_schema = current_schema() AND table_name = 'tenants'"
                                                     " AND column_name = 'tenant'"))
                      .toString(),
@@ -233,7 +208,7 @@ private slots:
         // what oxm-server uses with neither --jwt-secret-file nor OXM_JWT_SECRET
         qunsetenv("OXM_JWT_SECRET");
         QCOMPARE(ServerOptions::loadSecret({}, {}, m_db->url()), secrets[0]);
-        QCOMPARE(scalar(m_db->url(), QStringLiteral("SELECT count(*) FROM settings")).toInt(), 1);
+        QCOMPARE(TestPostgresDatabase::scalar(m_db->url(), QStringLiteral("SELECT count(*) FROM settings")).toInt(), 1);
         // a secret file or OXM_JWT_SECRET still wins
         qputenv("OXM_JWT_SECRET", "from-env");
         QCOMPARE(ServerOptions::loadSecret({}, {}, m_db->url()), QByteArray("from-env"));
@@ -332,7 +307,7 @@ private slots:
                      200);
         }
         // and all of it is in the database
-        QCOMPARE(scalar(server.url(), QStringLiteral("SELECT count(*) FROM resume_points WHERE progress >= 2100")).toInt(), 20);
+        QCOMPARE(TestPostgresDatabase::scalar(server.url(), QStringLiteral("SELECT count(*) FROM resume_points WHERE progress >= 2100")).toInt(), 20);
     }
 
     void serverDownIs503AndRecovers()
