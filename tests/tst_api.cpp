@@ -128,6 +128,23 @@ Reply probeRaw(quint16 port, const QByteArray &bytes, bool *closed, int closeWai
     qsizetype headerEnd = -1;
     qint64 contentLength = -1;
     qint64 completeAt = -1;
+    // Parses the status line and headers once the blank line has arrived. Also called after the
+    // loop: the server may answer and close within one wait, and then the loop ends at the close
+    // before it looked at what arrived with it.
+    const auto parseHead = [&] {
+        if (headerEnd >= 0 || (headerEnd = data.indexOf("\r\n\r\n")) < 0)
+            return;
+        const QByteArrayList lines = data.left(headerEnd).split('\n');
+        result.status = lines.value(0).trimmed().split(' ').value(1).toInt();
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines[i].indexOf(':');
+            if (colon < 0)
+                continue;
+            result.headers.append({lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
+            if (lines[i].left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0)
+                contentLength = lines[i].mid(colon + 1).trimmed().toLongLong();
+        }
+    };
     while (timer.elapsed() < 10000) {
         if (offset < bytes.size() && socket.bytesToWrite() < 1048576) {
             const QByteArray piece = bytes.mid(offset, 256 * 1024);
@@ -142,25 +159,13 @@ Reply probeRaw(quint16 port, const QByteArray &bytes, bool *closed, int closeWai
             *closed = true;
             break;
         }
-        if (headerEnd < 0 && (headerEnd = data.indexOf("\r\n\r\n")) >= 0) {
-            const QByteArrayList lines = data.left(headerEnd).split('\n');
-            result.status = lines.value(0).trimmed().split(' ').value(1).toInt();
-            for (qsizetype i = 1; i < lines.size(); ++i) {
-                const qsizetype colon = lines[i].indexOf(':');
-                if (colon < 0)
-                    continue;
-                result.headers.append({lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
-                if (lines[i].left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0)
-                    contentLength = lines[i].mid(colon + 1).trimmed().toLongLong();
-            }
-        }
+        parseHead();
         if (headerEnd >= 0 && completeAt < 0 && (contentLength < 0 || data.size() - headerEnd - 4 >= contentLength))
             completeAt = timer.elapsed();
         if (completeAt >= 0 && timer.elapsed() - completeAt > closeWaitMs)
             break;
     }
-    if (headerEnd < 0 && (headerEnd = data.indexOf("\r\n\r\n")) >= 0)
-        result.status = data.left(data.indexOf('\n')).trimmed().split(' ').value(1).toInt();
+    parseHead();
     if (headerEnd >= 0)
         result.body = data.mid(headerEnd + 4, contentLength >= 0 ? contentLength : -1);
     recordRawResponse(bytes, result.status, result.headers, result.body);
