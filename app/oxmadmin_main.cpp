@@ -75,8 +75,10 @@ int failWith(const QString &message, int code = 1)
 } // namespace
 
 namespace {
-/// Niceness of the embedded service's threads in the admin app (the GUI thread keeps 0).
-constexpr int AdminServiceThreadNice = 5;
+/// Niceness of the embedded service's threads in the admin app (the GUI thread keeps 0). 10 rather
+/// than 5: with the service threads at 5 a refresh of the live screen took ~1.6x its CPU time in
+/// wall time under a heartbeat load on one core; at 10 about 1.2x (bench/README.md, GUI stall).
+constexpr int AdminServiceThreadNice = 10;
 } // namespace
 
 int main(int argc, char *argv[])

@@ -2,6 +2,8 @@
 
 #include "formatting.h"
 
+#include <algorithm>
+
 namespace oxm {
 
 LiveStreamsModel::LiveStreamsModel(QObject *parent)
@@ -23,6 +25,24 @@ QString LiveStreamsModel::rowKey(const ActiveStream &row) const
 bool LiveStreamsModel::sameRow(const ActiveStream &a, const ActiveStream &b) const
 {
     return a.startedNs == b.startedNs && a.lastHeartbeatNs == b.lastHeartbeatNs && a.progress == b.progress;
+}
+
+std::pair<int, int> LiveStreamsModel::changedColumns(const ActiveStream &a, const ActiveStream &b) const
+{
+    int first = ColumnCount, last = -1;
+    const auto mark = [&](bool changed, int column) {
+        if (changed) {
+            first = std::min(first, column);
+            last = std::max(last, column);
+        }
+    };
+    mark(a.startedNs != b.startedNs, StartedColumn);
+    mark(a.lastHeartbeatNs != b.lastHeartbeatNs || a.expiresNs != b.expiresNs, LastHeartbeatColumn); // its tooltip shows the expiry
+    mark(a.progress != b.progress, ProgressColumn);
+    mark(a.explicitDevice != b.explicitDevice, DeviceColumn);
+    if (last < 0)
+        return {0, ColumnCount - 1};
+    return {first, last};
 }
 
 QVariant LiveStreamsModel::data(const QModelIndex &index, int role) const

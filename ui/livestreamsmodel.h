@@ -32,6 +32,9 @@ public:
 protected:
     QString rowKey(const ActiveStream &row) const override;
     bool sameRow(const ActiveStream &a, const ActiveStream &b) const override;
+    /// A heartbeat changes only Last heartbeat and Progress: a view sorted by another column is
+    /// not re-sorted every second.
+    std::pair<int, int> changedColumns(const ActiveStream &a, const ActiveStream &b) const override;
 };
 
 } // namespace oxm

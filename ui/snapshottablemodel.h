@@ -4,6 +4,8 @@
 #include <QHash>
 #include <QList>
 #include <QSet>
+#include <algorithm>
+#include <utility>
 
 namespace oxm {
 
@@ -30,93 +32,100 @@ public:
     /// The row whose key is `key`, or -1.
     int rowOf(const QString &key) const
     {
-        for (int i = 0; i < m_rows.size(); ++i)
-            if (rowKey(m_rows.at(i)) == key)
-                return i;
-        return -1;
+        return int(m_keys.indexOf(key));
     }
-
     /// Makes the rows equal to `fresh` (matched by rowKey(); of duplicate keys the last wins)
     /// with the fewest row signals. Existing rows keep their positions; new rows go to the end.
+    /// A run of changed rows gets one dataChanged over the columns that changed in it
+    /// (changedColumns()), so that a sorting proxy re-sorts only when its sort column changed.
+    /// Each row's key is built once per snapshot (the keys of the rows shown are kept).
     void applySnapshot(const QList<Row> &fresh)
     {
+        QList<QString> freshKeys;
+        freshKeys.reserve(fresh.size());
         QHash<QString, qsizetype> freshByKey;
         freshByKey.reserve(fresh.size());
-        for (qsizetype i = 0; i < fresh.size(); ++i)
-            freshByKey.insert(rowKey(fresh.at(i)), i);
-
+        for (qsizetype i = 0; i < fresh.size(); ++i) {
+            freshKeys.append(rowKey(fresh.at(i)));
+            freshByKey.insert(freshKeys.constLast(), i);
+        }
         // Remove the rows that are gone, last run first so earlier indexes stay valid.
         for (qsizetype last = m_rows.size() - 1; last >= 0;) {
-            if (freshByKey.contains(rowKey(m_rows.at(last)))) {
+            if (freshByKey.contains(m_keys.at(last))) {
                 --last;
                 continue;
             }
             qsizetype first = last;
-            while (first > 0 && !freshByKey.contains(rowKey(m_rows.at(first - 1))))
+            while (first > 0 && !freshByKey.contains(m_keys.at(first - 1)))
                 --first;
             beginRemoveRows({}, int(first), int(last));
             m_rows.remove(first, last - first + 1);
+            m_keys.remove(first, last - first + 1);
             endRemoveRows();
             last = first - 1;
         }
-
         // Update changed rows in place.
-        QSet<qsizetype> seen;
-        seen.reserve(m_rows.size());
+        QList<bool> seen(fresh.size(), false);
         qsizetype runStart = -1;
+        int runFirstColumn = 0, runLastColumn = 0;
         const auto flushRun = [&](qsizetype endExclusive) {
             if (runStart >= 0)
-                Q_EMIT dataChanged(index(int(runStart), 0), index(int(endExclusive - 1), columnCount() - 1));
+                Q_EMIT dataChanged(index(int(runStart), runFirstColumn), index(int(endExclusive - 1), runLastColumn));
             runStart = -1;
         };
         for (qsizetype i = 0; i < m_rows.size(); ++i) {
-            const qsizetype j = freshByKey.value(rowKey(m_rows.at(i)));
-            seen.insert(j);
+            const qsizetype j = freshByKey.value(m_keys.at(i));
+            seen[j] = true;
             if (sameRow(m_rows.at(i), fresh.at(j))) {
                 flushRun(i);
                 continue;
             }
+            const auto [firstColumn, lastColumn] = changedColumns(m_rows.at(i), fresh.at(j));
             m_rows[i] = fresh.at(j);
-            if (runStart < 0)
+            if (runStart < 0) {
                 runStart = i;
+                runFirstColumn = firstColumn;
+                runLastColumn = lastColumn;
+            } else {
+                runFirstColumn = std::min(runFirstColumn, firstColumn);
+                runLastColumn = std::max(runLastColumn, lastColumn);
+            }
         }
         flushRun(m_rows.size());
-
-        // Append the new rows.
+        // Append the new rows (of duplicate keys only the last, the one freshByKey names).
         QList<Row> added;
-        QSet<QString> addedKeys;
+        QList<QString> addedKeys;
         for (qsizetype j = 0; j < fresh.size(); ++j) {
-            if (seen.contains(j))
+            if (seen.at(j) || freshByKey.value(freshKeys.at(j)) != j)
                 continue;
-            const QString key = rowKey(fresh.at(j));
-            if (freshByKey.value(key) != j || addedKeys.contains(key))
-                continue;
-            addedKeys.insert(key);
             added.append(fresh.at(j));
+            addedKeys.append(freshKeys.at(j));
         }
         if (!added.isEmpty()) {
             beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + added.size() - 1));
             m_rows.append(added);
+            m_keys.append(addedKeys);
             endInsertRows();
         }
     }
-
     /// Inserts or updates one row (by key).
     void upsert(const Row &row)
     {
-        const int existing = rowOf(rowKey(row));
+        const QString key = rowKey(row);
+        const int existing = rowOf(key);
         if (existing >= 0) {
             if (!sameRow(m_rows.at(existing), row)) {
+                const auto [firstColumn, lastColumn] = changedColumns(m_rows.at(existing), row);
                 m_rows[existing] = row;
-                Q_EMIT dataChanged(index(existing, 0), index(existing, columnCount() - 1));
+                Q_EMIT dataChanged(index(existing, firstColumn), index(existing, lastColumn));
             }
             return;
         }
         beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
         m_rows.append(row);
+        m_keys.append(key);
         endInsertRows();
     }
-
     /// Removes the row with this key, if any.
     void removeKey(const QString &key)
     {
@@ -125,6 +134,7 @@ public:
             return;
         beginRemoveRows({}, existing, existing);
         m_rows.removeAt(existing);
+        m_keys.removeAt(existing);
         endRemoveRows();
     }
 
@@ -133,8 +143,19 @@ protected:
     virtual QString rowKey(const Row &row) const = 0;
     /// Whether two rows with the same key show the same thing.
     virtual bool sameRow(const Row &a, const Row &b) const = 0;
+    /// The first and last column that differ between two rows with the same key (called only
+    /// when !sameRow(a, b)). The default is every column.
+    virtual std::pair<int, int> changedColumns(const Row &a, const Row &b) const
+    {
+        Q_UNUSED(a);
+        Q_UNUSED(b);
+        return {0, columnCount() - 1};
+    }
 
-    QList<Row> m_rows;
+    QList<Row> m_rows; ///< read-only for subclasses: applySnapshot(), upsert() and removeKey() change it
+
+private:
+    QList<QString> m_keys; ///< rowKey() of each row of m_rows
 };
 
 } // namespace oxm

@@ -41,4 +41,20 @@ bool StreamsFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sour
     return false;
 }
 
+bool StreamsFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    const auto *streams = qobject_cast<const LiveStreamsModel *>(sourceModel());
+    if (streams && sortRole() == LiveStreamsModel::SortRole && left.column() == right.column()) {
+        const ActiveStream &a = streams->rowAt(left.row());
+        const ActiveStream &b = streams->rowAt(right.row());
+        switch (left.column()) {
+        case LiveStreamsModel::StartedColumn: return a.startedNs < b.startedNs;
+        case LiveStreamsModel::LastHeartbeatColumn: return a.lastHeartbeatNs < b.lastHeartbeatNs;
+        case LiveStreamsModel::ProgressColumn: return a.progress < b.progress;
+        default: break;
+        }
+    }
+    return QSortFilterProxyModel::lessThan(left, right);
+}
+
 } // namespace oxm

@@ -22,6 +22,10 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    /// Over a LiveStreamsModel, compares the time and progress columns from the streams
+    /// themselves rather than through two QVariants per comparison (the same order): sorting the
+    /// thousands of streams a refresh may add was most of the admin's worst GUI stall (issue 6).
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     QString m_scope;

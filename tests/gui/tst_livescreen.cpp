@@ -91,6 +91,10 @@ class TestLiveScreen : public QObject
 private Q_SLOTS:
     void snapshotDiff_data();
     void snapshotDiff();
+    void heartbeatChangesOnlyItsColumns_data();
+    void heartbeatChangesOnlyItsColumns();
+    void proxySortsLikeTheSortRole_data();
+    void proxySortsLikeTheSortRole();
     void modelsUnderTester();
     void selectionSurvives60Refreshes();
     void tableFollowsHeartbeatsOverHttp();
@@ -169,6 +173,104 @@ void TestLiveScreen::snapshotDiff()
     for (const ActiveStream &s : model.rows())
         actual.insert(s.key.userId + QLatin1Char('/') + s.key.device);
     QCOMPARE(actual, expected);
+}
+
+void TestLiveScreen::heartbeatChangesOnlyItsColumns_data()
+{
+    // One stream "a/tv" (started 1, last heartbeat 1, progress -1) is followed by the same
+    // stream with other values; the model announces only the columns that changed, and a proxy
+    // sorted by Started re-sorts (layoutChanged) only when Started changed.
+    QTest::addColumn<qint64>("startedNs");
+    QTest::addColumn<qint64>("lastNs");
+    QTest::addColumn<qint64>("progress");
+    QTest::addColumn<int>("firstColumn");
+    QTest::addColumn<int>("lastColumn");
+    QTest::addColumn<bool>("resorted");
+    QTest::addRow("heartbeat") << qint64(1) << qint64(2) << qint64(-1)
+                               << int(LiveStreamsModel::LastHeartbeatColumn) << int(LiveStreamsModel::LastHeartbeatColumn) << false;
+    QTest::addRow("progress") << qint64(1) << qint64(1) << qint64(42)
+                              << int(LiveStreamsModel::ProgressColumn) << int(LiveStreamsModel::ProgressColumn) << false;
+    QTest::addRow("heartbeat with progress") << qint64(1) << qint64(2) << qint64(42)
+                                             << int(LiveStreamsModel::LastHeartbeatColumn) << int(LiveStreamsModel::ProgressColumn) << false;
+    QTest::addRow("started again (replaced)") << qint64(5) << qint64(5) << qint64(-1)
+                                              << int(LiveStreamsModel::StartedColumn) << int(LiveStreamsModel::LastHeartbeatColumn) << true;
+}
+
+void TestLiveScreen::heartbeatChangesOnlyItsColumns()
+{
+    QFETCH(qint64, startedNs);
+    QFETCH(qint64, lastNs);
+    QFETCH(qint64, progress);
+    QFETCH(int, firstColumn);
+    QFETCH(int, lastColumn);
+    QFETCH(bool, resorted);
+    LiveStreamsModel model;
+    StreamsFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(LiveStreamsModel::StartedColumn, Qt::DescendingOrder);
+    // b/tv started at 3 sorts first; a/tv started at 1 after it.
+    ActiveStream b = stream(QStringLiteral("b"), QStringLiteral("movie"), QStringLiteral("tv"));
+    b.startedNs = 3;
+    model.applySnapshot({stream(QStringLiteral("a"), QStringLiteral("movie"), QStringLiteral("tv")), b});
+    QCOMPARE(proxy.index(0, LiveStreamsModel::UserColumn).data().toString(), QStringLiteral("b"));
+
+    ActiveStream a = stream(QStringLiteral("a"), QStringLiteral("movie"), QStringLiteral("tv"), lastNs, progress);
+    a.startedNs = startedNs;
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy layouts(&proxy, &QAbstractItemModel::layoutChanged);
+    model.applySnapshot({a, b});
+    QCOMPARE(changes.count(), 1);
+    const QModelIndex topLeft = changes.at(0).at(0).toModelIndex();
+    const QModelIndex bottomRight = changes.at(0).at(1).toModelIndex();
+    QCOMPARE(topLeft.row(), 0);
+    QCOMPARE(bottomRight.row(), 0);
+    QCOMPARE(topLeft.column(), firstColumn);
+    QCOMPARE(bottomRight.column(), lastColumn);
+    QCOMPARE(layouts.count() > 0, resorted);
+    // Started 5 > 3: a/tv now sorts first; otherwise b/tv stays first.
+    QCOMPARE(proxy.index(0, LiveStreamsModel::UserColumn).data().toString(),
+             startedNs > 3 ? QStringLiteral("a") : QStringLiteral("b"));
+}
+
+void TestLiveScreen::proxySortsLikeTheSortRole_data()
+{
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QStringList>("ascending"); // users, by hand from the values below
+    // user: started, last heartbeat, progress
+    //   p: 30, 10, -1    q: 10, 30, 7    r: 20, 20, 3600    s: 20, 40, 0
+    QTest::addRow("started") << int(LiveStreamsModel::StartedColumn) << QStringList{"q", "r", "s", "p"};
+    QTest::addRow("last heartbeat") << int(LiveStreamsModel::LastHeartbeatColumn) << QStringList{"p", "r", "q", "s"};
+    QTest::addRow("progress") << int(LiveStreamsModel::ProgressColumn) << QStringList{"p", "s", "q", "r"};
+    QTest::addRow("user (text)") << int(LiveStreamsModel::UserColumn) << QStringList{"p", "q", "r", "s"};
+}
+
+void TestLiveScreen::proxySortsLikeTheSortRole()
+{
+    QFETCH(int, column);
+    QFETCH(QStringList, ascending);
+    const auto make = [](const char *user, qint64 started, qint64 last, qint64 progress) {
+        ActiveStream s = stream(QString::fromLatin1(user), QStringLiteral("movie"), QStringLiteral("tv"), last, progress);
+        s.startedNs = started;
+        return s;
+    };
+    LiveStreamsModel model;
+    model.applySnapshot({make("r", 20, 20, 3600), make("p", 30, 10, -1), make("s", 20, 40, 0), make("q", 10, 30, 7)});
+    StreamsFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    const auto users = [&] {
+        QStringList result;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            result.append(proxy.index(row, LiveStreamsModel::UserColumn).data().toString());
+        return result;
+    };
+    proxy.sort(column, Qt::AscendingOrder);
+    QCOMPARE(users(), ascending);
+    proxy.sort(column, Qt::DescendingOrder);
+    QStringList descending = ascending;
+    std::reverse(descending.begin(), descending.end());
+    if (column == LiveStreamsModel::StartedColumn)
+        descending = QStringList{"p", "r", "s", "q"}; // r and s tie at 20 and keep their order
+    QCOMPARE(users(), descending);
 }
 
 void TestLiveScreen::modelsUnderTester()
