@@ -100,8 +100,20 @@ void fail(const char *what, const QByteArray &detail)
 {
     std::fprintf(stderr, "\n*** OXM fuzz check failed: %s\n", what);
     if (!detail.isEmpty()) {
-        QByteArray shown = detail.left(4000);
-        shown.replace("\r", "\\r");
+        // Control bytes other than LF are shown escaped (\r, \0, \xNN): printed raw, a NUL in
+        // the input cut the report before the answer (finding 9).
+        QByteArray shown;
+        for (const char c : detail.left(20000)) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (c == '\r')
+                shown += "\\r";
+            else if (c == '\0')
+                shown += "\\0";
+            else if (c != '\n' && (byte < 0x20 || byte == 0x7f))
+                shown += "\\x" + QByteArray::number(byte, 16).rightJustified(2, '0');
+            else
+                shown += c;
+        }
         std::fprintf(stderr, "%s\n", shown.constData());
     }
     std::fflush(stderr);
