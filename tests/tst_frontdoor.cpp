@@ -4,6 +4,10 @@
 #include "rawclient.h"
 #include "testsupport.h"
 
+#include "http/connectiontable.h"
+#include "http/guardedtcpserver.h"
+#include "http/httpserveradapter.h"
+#include "http/requesthandler.h"
 #include "oxmservice.h"
 
 #include <QElapsedTimer>
@@ -14,7 +18,15 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 #include <QTest>
+#include <QScopeGuard>
+#include <cerrno>
+#include <cstring>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <atomic>
+#include <cstddef>
+#include <unistd.h>
 #include <memory>
 #include <vector>
 
@@ -35,6 +47,109 @@ constexpr int kMaxConnections = 20;
 
 const QByteArray kHealth = QByteArrayLiteral("/oxm/v1/healthz");
 const QByteArray kPolicy = QByteArrayLiteral("/oxm/v1/streampolicy/acme"); // 401/1000 without a token
+
+/// Requests pipelined by the slow-reader tests: ~400 KiB of answers, twice what an AF_UNIX
+/// socket's buffers hold.
+constexpr int kSlowReaderRequests = 3000;
+
+/// kSlowReaderRequests × GET healthz, then a request with a space in its target (400/1100).
+QByteArray pipelinedThenRefused()
+{
+    QByteArray bytes;
+    for (int i = 0; i < kSlowReaderRequests; ++i)
+        bytes += rawRequest("GET", kHealth);
+    return bytes + "GET /oxm/v1/a b HTTP/1.1\r\nHost: a\r\n\r\n";
+}
+
+/// A front door (GuardedTcpServer + HttpServerAdapter over the fixture's RequestHandler) on an
+/// AF_UNIX socket in the abstract namespace, served on the test thread's event loop, as in
+/// tests/fuzz. For the tests of a client that does not read: an AF_UNIX socket's buffers are
+/// fixed (~200 KiB), where on loopback TCP the kernel grows the server's send buffer to ~4 MiB
+/// (measured with ss), which would take 30,000 answers to fill.
+class LocalFrontDoor
+{
+public:
+    LocalFrontDoor(RequestHandler &handler, int idleTimeoutMs, int lingerMs)
+        : m_adapter(handler)
+    {
+        FrontDoorLimits limits;
+        limits.idleTimeoutMs = idleTimeoutMs;
+        limits.lingerMs = lingerMs;
+        m_table = std::make_shared<ConnectionTable>(limits.maxConnections);
+        QObject::connect(&handler, &RequestHandler::requestCompleted, &m_adapter,
+                         [this](const RequestLogEntry &) { ++m_handled; }, Qt::DirectConnection);
+        static int instance = 0;
+        const QByteArray name = "oxm-frontdoor-" + QByteArray::number(QCoreApplication::applicationPid()) + '-'
+            + QByteArray::number(++instance);
+        m_address.sun_family = AF_UNIX;
+        std::memcpy(m_address.sun_path + 1, name.constData(), size_t(name.size()));
+        m_length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + size_t(name.size()));
+        const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (listener < 0 || ::bind(listener, reinterpret_cast<const sockaddr *>(&m_address), m_length) != 0
+            || ::listen(listener, 4) != 0)
+            return;
+        auto *server = new GuardedTcpServer(limits, m_table);
+        m_listening = server->setSocketDescriptor(listener);
+        m_adapter.bind(server); // owns it
+    }
+
+    bool listening() const { return m_listening; }
+    /// Requests the RequestHandler completed since construction (any server of the fixture).
+    int handled() const { return m_handled.load(); }
+    int openConnections() const { return m_table->openConnections(); }
+
+    /// A non-blocking client socket connected to this front door, or -1.
+    int connectClient() const
+    {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr *>(&m_address), m_length) != 0) {
+            ::close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /// Sends `bytes` on `fd` without reading anything, serving events, until all are sent and
+    /// the API has handled kSlowReaderRequests requests (or 20 s × timeScale() passed).
+    void sendNotReading(int fd, const QByteArray &bytes)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        qsizetype sent = 0;
+        while ((sent < bytes.size() || handled() < kSlowReaderRequests) && timer.elapsed() < ms(20000)) {
+            const ssize_t n = ::send(fd, bytes.constData() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
+            if (n > 0)
+                sent += n;
+            QTest::qWait(1);
+        }
+    }
+
+    /// Reads `fd` into `parser`, serving events, until the server closes it; false on timeout.
+    static bool readUntilClosed(int fd, ResponseParser &parser, int timeoutMs)
+    {
+        char buffer[65536];
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < timeoutMs) {
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n > 0)
+                parser.feed(QByteArray(buffer, n));
+            else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                return true; // closed or reset
+            else
+                QTest::qWait(1);
+        }
+        return false;
+    }
+
+private:
+    HttpServerAdapter m_adapter;
+    std::shared_ptr<ConnectionTable> m_table;
+    std::atomic<int> m_handled{0};
+    sockaddr_un m_address{};
+    socklen_t m_length = 0;
+    bool m_listening = false;
+};
 
 } // namespace
 
@@ -320,6 +435,49 @@ private Q_SLOTS:
         QCOMPARE(client.parser.responses.at(1).errorCode(), 1100);
         QCOMPARE(client.parser.responses.at(1).header("connection"), QByteArray("close"));
         QVERIFY(client.waitForClose(ms(3000)) >= 0);
+    }
+
+    void refusalReachesASlowReader()
+    {
+        // Fuzz findings 9 and 10: a refusal behind pipelined answers, to a client that does not
+        // read for a while. The answers and the refusal wait in the server's write buffer (the
+        // socket buffers are full); the linger (input discarded, then close) must start once they
+        // are out, not when the refusal is queued, or its abort throws them away. Expected: all
+        // N answers, then the refusal, then the close.
+        LocalFrontDoor door(m_fixture->service().requestHandler(), ms(30000), 200);
+        QVERIFY(door.listening());
+        const int fd = door.connectClient();
+        QVERIFY(fd >= 0);
+        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+        door.sendNotReading(fd, pipelinedThenRefused());
+        QCOMPARE(door.handled(), kSlowReaderRequests);
+        QTest::qWait(200 + ms(300)); // longer than the linger
+
+        ResponseParser parser;
+        QVERIFY(LocalFrontDoor::readUntilClosed(fd, parser, ms(10000)));
+        QVERIFY(!parser.failed);
+        QCOMPARE(parser.responses.size(), kSlowReaderRequests + 1);
+        for (int i = 0; i < kSlowReaderRequests; ++i)
+            QVERIFY2(parser.responses.at(i).status == 200, qPrintable(QString::number(i)));
+        QCOMPARE(parser.responses.last().status, 400);
+        QCOMPARE(parser.responses.last().errorCode(), 1100);
+        QCOMPARE(parser.responses.last().header("connection"), QByteArray("close"));
+    }
+
+    void refusalToANonReaderEndsAtIdleTimeout()
+    {
+        // The other side of the above: a client that never reads the answers and the refusal is
+        // closed by the idle timeout (the write side never drains, so there is no half-close).
+        const int idleMs = ms(600);
+        LocalFrontDoor door(m_fixture->service().requestHandler(), idleMs, 200);
+        QVERIFY(door.listening());
+        const int fd = door.connectClient();
+        QVERIFY(fd >= 0);
+        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+        door.sendNotReading(fd, pipelinedThenRefused());
+        QCOMPARE(door.handled(), kSlowReaderRequests);
+        QCOMPARE(door.openConnections(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(door.openConnections(), 0, idleMs + ms(3000));
     }
 
     void splitAcrossSegments()

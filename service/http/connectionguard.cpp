@@ -159,10 +159,11 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
         m_lingerTimer.stop();
     });
     connect(&m_idleTimer, &QTimer::timeout, this, [this] {
-        // Closing: the response to a `Connection: close` request never came; Refused (not yet
-        // written): the answer to an earlier request never came.
+        // Closing: the response to a `Connection: close` request never came or was not read;
+        // Refused: the answer to an earlier request never came, or the client has not read the
+        // answers and the refusal (the write side is not half-closed yet).
         if (m_socket && (m_state == State::Idle || m_state == State::Body || m_state == State::Closing
-                         || (m_state == State::Refused && !m_refusalWritten))) {
+                         || (m_state == State::Refused && !m_halfClosed))) {
             qCDebug(lcGuard) << "closing an idle connection";
             m_socket->abort();
         }
@@ -449,11 +450,13 @@ void ConnectionGuard::writeRefusal()
     if (m_refusalWritten || !m_socket || m_refusalBytes.isEmpty())
         return;
     m_refusalWritten = true;
-    m_idleTimer.stop();
     m_socket->write(m_refusalBytes);
-    // Keep reading (and discarding) for a while so that a client still sending its body gets
-    // the answer rather than a reset; half-close once the answer is out.
-    m_lingerTimer.start();
+    // Half-close once the answers before it and the refusal are out (onBytesWritten), then keep
+    // reading (and discarding) for lingerMs so that a client still sending its body gets the
+    // answer rather than a reset. The linger starts there, not here: a client that reads slowly
+    // may leave them in the write buffer for longer, and the linger's abort would discard them
+    // (tests/fuzz findings 9 and 10). Until then the idle timeout bounds a client that never reads.
+    m_idleTimer.start();
 }
 
 void ConnectionGuard::onBytesWritten(qint64)
@@ -480,8 +483,8 @@ void ConnectionGuard::halfCloseWhenFlushed()
         return;
     m_halfClosed = true;
     ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-    if (!m_lingerTimer.isActive())
-        m_lingerTimer.start();
+    m_idleTimer.stop();
+    m_lingerTimer.start();
 }
 
 void ConnectionGuard::endHeader()

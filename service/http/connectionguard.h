@@ -31,7 +31,7 @@ struct FrontDoorLimits
     int idleTimeoutMs = 30000;       ///< no request in progress and nothing received → close
     int headerTimeoutMs = 10000;     ///< first byte of a request to end of its headers → close
     int maxConnections = 1000;       ///< open connections per process; more are refused (503)
-    int lingerMs = 2000;             ///< after a refusal, discard input this long, then close
+    int lingerMs = 2000;             ///< after a refusal is out (half-close), discard input this long, then close
 
     static FrontDoorLimits from(const ServiceConfig &config);
 };
@@ -74,8 +74,9 @@ protected:
 /// the same bytes itself. On a violation (sizes, framing, version) it answers with the contract's
 /// JSON error and `Connection: close` — after the answers to the earlier requests of the
 /// connection, which QHttpServer may still be writing — takes the socket away from QHttpServer,
-/// keeps discarding input for lingerMs so a client still sending its body reads the answer,
-/// half-closes and closes. It also closes idle connections and slow headers, answers
+/// half-closes once all of it is out (bounded by idleTimeoutMs for a client that does not read),
+/// then keeps discarding input for lingerMs so a client still sending its body reads the answer,
+/// and closes. It also closes idle connections and slow headers, answers
 /// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
 /// It keeps the connection's entry in the ConnectionTable (idle or busy) and closes the
 /// connection when the table evicts it.
