@@ -6,6 +6,7 @@
 
 #include <QMap>
 #include <algorithm>
+#include <charconv>
 
 namespace oxm {
 
@@ -75,9 +76,27 @@ void Metrics::observeRefusal(const StreamKey &key, ErrorCode reason)
 
 QByteArray Metrics::exposition(int openConnections) const
 {
+    // The label sets are copied under the lock (implicitly shared, so O(1)) and formatted outside
+    // it: the HTTP threads' observeRequest() never waits for a scrape. Lines are appended in place
+    // (no temporaries per `+`): with a few hundred label sets a scrape is ~5,000 lines.
+    QHash<QByteArray, Histogram> requests;
+    QHash<QByteArray, quint64> refusals;
+    {
+        std::lock_guard lock(m_mutex);
+        requests = m_requests;
+        refusals = m_refusals;
+    }
+
     QByteArray out;
+    out.reserve(4096 + requests.size() * (DurationBuckets.size() + 3) * 160);
+    const auto appendNumber = [&out](quint64 value) {
+        char digits[24];
+        const auto result = std::to_chars(digits, digits + sizeof digits, value);
+        out.append(digits, result.ptr - digits);
+    };
     const auto family = [&out](const char *name, const char *type, const char *help) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+        out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(' ')
+            .append(type).append('\n');
     };
 
     // Active streams per tenant, from the registry (no SQL).
@@ -85,43 +104,64 @@ QByteArray Metrics::exposition(int openConnections) const
     for (const ActiveStream &stream : m_registry.snapshot())
         ++perTenant[stream.key.tenant];
     family("oxm_active_streams", "gauge", "Active streams (admitted, not stopped, not expired) per tenant.");
-    for (auto it = perTenant.cbegin(); it != perTenant.cend(); ++it)
-        out += "oxm_active_streams{tenant=\"" + escapeLabelValue(it.key()) + "\"} " + QByteArray::number(it.value()) + '\n';
+    for (auto it = perTenant.cbegin(); it != perTenant.cend(); ++it) {
+        out.append("oxm_active_streams{tenant=\"").append(escapeLabelValue(it.key())).append("\"} ");
+        appendNumber(it.value());
+        out.append('\n');
+    }
 
     const StreamRegistry::Counters c = m_registry.counters();
     family("oxm_heartbeats_total", "counter", "Heartbeats by what they did: admitted a stream, refreshed an active one, or were refused.");
-    out += "oxm_heartbeats_total{result=\"admitted\"} " + QByteArray::number(c.admitted) + '\n';
-    out += "oxm_heartbeats_total{result=\"refreshed\"} " + QByteArray::number(c.refreshed) + '\n';
-    out += "oxm_heartbeats_total{result=\"refused\"} "
-        + QByteArray::number(c.refusedMaxPerUser + c.refusedMaxPerAsset + c.refusedMaxDevices + c.refusedEndedByAdmin) + '\n';
+    out.append("oxm_heartbeats_total{result=\"admitted\"} ");
+    appendNumber(c.admitted);
+    out.append("\noxm_heartbeats_total{result=\"refreshed\"} ");
+    appendNumber(c.refreshed);
+    out.append("\noxm_heartbeats_total{result=\"refused\"} ");
+    appendNumber(c.refusedMaxPerUser + c.refusedMaxPerAsset + c.refusedMaxDevices + c.refusedEndedByAdmin);
+    out.append('\n');
 
-    std::lock_guard lock(m_mutex);
     family("oxm_admissions_refused_total", "counter", "Heartbeats refused by the tenant's policy (409) or an administrator's end (1053).");
-    QList<QByteArray> keys = m_refusals.keys();
-    std::sort(keys.begin(), keys.end());
-    for (const QByteArray &labels : std::as_const(keys))
-        out += "oxm_admissions_refused_total{" + labels + "} " + QByteArray::number(m_refusals.value(labels)) + '\n';
-
-    family("oxm_http_request_duration_seconds", "histogram", "Time from a request's arrival to its response being ready (after the commit for writes).");
-    keys = m_requests.keys();
+    QList<QByteArray> keys = refusals.keys();
     std::sort(keys.begin(), keys.end());
     for (const QByteArray &labels : std::as_const(keys)) {
-        const Histogram &h = m_requests[labels];
+        out.append("oxm_admissions_refused_total{").append(labels).append("} ");
+        appendNumber(refusals.value(labels));
+        out.append('\n');
+    }
+
+    // `,le="0.005"} ` for each bucket, formatted once.
+    static const std::array<QByteArray, DurationBuckets.size()> bucketBounds = [] {
+        std::array<QByteArray, DurationBuckets.size()> bounds;
+        for (size_t i = 0; i < DurationBuckets.size(); ++i)
+            bounds[i] = ",le=\"" + number(DurationBuckets[i]) + "\"} ";
+        return bounds;
+    }();
+    family("oxm_http_request_duration_seconds", "histogram", "Time from a request's arrival to its response being ready (after the commit for writes).");
+    keys = requests.keys();
+    std::sort(keys.begin(), keys.end());
+    for (const QByteArray &labels : std::as_const(keys)) {
+        const Histogram &h = *requests.constFind(labels);
         quint64 cumulative = 0;
         for (size_t i = 0; i < DurationBuckets.size(); ++i) {
             cumulative += h.buckets[i];
-            out += "oxm_http_request_duration_seconds_bucket{" + labels + ",le=\"" + number(DurationBuckets[i]) + "\"} "
-                + QByteArray::number(cumulative) + '\n';
+            out.append("oxm_http_request_duration_seconds_bucket{").append(labels).append(bucketBounds[i]);
+            appendNumber(cumulative);
+            out.append('\n');
         }
-        out += "oxm_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " + QByteArray::number(h.count) + '\n';
-        out += "oxm_http_request_duration_seconds_sum{" + labels + "} " + number(h.sum) + '\n';
-        out += "oxm_http_request_duration_seconds_count{" + labels + "} " + QByteArray::number(h.count) + '\n';
+        out.append("oxm_http_request_duration_seconds_bucket{").append(labels).append(",le=\"+Inf\"} ");
+        appendNumber(h.count);
+        out.append("\noxm_http_request_duration_seconds_sum{").append(labels).append("} ").append(number(h.sum));
+        out.append("\noxm_http_request_duration_seconds_count{").append(labels).append("} ");
+        appendNumber(h.count);
+        out.append('\n');
     }
 
     family("oxm_open_connections", "gauge", "Open client connections (front door).");
-    out += "oxm_open_connections " + QByteArray::number(openConnections) + '\n';
+    out.append("oxm_open_connections ");
+    out.append(QByteArray::number(openConnections));
+    out.append('\n');
     family("oxm_build_info", "gauge", "Build information; always 1.");
-    out += "oxm_build_info{version=\"" OXM_VERSION "\",qt_version=\"" + QByteArray(qVersion()) + "\"} 1\n";
+    out.append("oxm_build_info{version=\"" OXM_VERSION "\",qt_version=\"").append(qVersion()).append("\"} 1\n");
     return out;
 }
 
