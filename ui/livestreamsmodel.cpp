@@ -22,27 +22,38 @@ QString LiveStreamsModel::rowKey(const ActiveStream &row) const
     return row.key.tenant + sep + row.key.userId + sep + row.key.assetId + sep + row.key.device;
 }
 
-bool LiveStreamsModel::sameRow(const ActiveStream &a, const ActiveStream &b) const
+namespace {
+/// The columns whose text or tooltip differ between `a` and `b` (same key): {first, last}, with
+/// last < 0 when none do. One list for sameRow() and changedColumns(), so they cannot disagree.
+std::pair<int, int> differingColumns(const ActiveStream &a, const ActiveStream &b)
 {
-    return a.startedNs == b.startedNs && a.lastHeartbeatNs == b.lastHeartbeatNs && a.progress == b.progress;
-}
-
-std::pair<int, int> LiveStreamsModel::changedColumns(const ActiveStream &a, const ActiveStream &b) const
-{
-    int first = ColumnCount, last = -1;
+    int first = LiveStreamsModel::ColumnCount, last = -1;
     const auto mark = [&](bool changed, int column) {
         if (changed) {
             first = std::min(first, column);
             last = std::max(last, column);
         }
     };
-    mark(a.startedNs != b.startedNs, StartedColumn);
-    mark(a.lastHeartbeatNs != b.lastHeartbeatNs || a.expiresNs != b.expiresNs, LastHeartbeatColumn); // its tooltip shows the expiry
-    mark(a.progress != b.progress, ProgressColumn);
-    mark(a.explicitDevice != b.explicitDevice, DeviceColumn);
-    if (last < 0)
-        return {0, ColumnCount - 1};
+    mark(a.startedNs != b.startedNs, LiveStreamsModel::StartedColumn);
+    // Last heartbeat's tooltip shows the expiry; Device's whether the client named the device.
+    mark(a.lastHeartbeatNs != b.lastHeartbeatNs || a.expiresNs != b.expiresNs, LiveStreamsModel::LastHeartbeatColumn);
+    mark(a.progress != b.progress, LiveStreamsModel::ProgressColumn);
+    mark(a.explicitDevice != b.explicitDevice, LiveStreamsModel::DeviceColumn);
     return {first, last};
+}
+} // namespace
+
+bool LiveStreamsModel::sameRow(const ActiveStream &a, const ActiveStream &b) const
+{
+    return differingColumns(a, b).second < 0;
+}
+
+std::pair<int, int> LiveStreamsModel::changedColumns(const ActiveStream &a, const ActiveStream &b) const
+{
+    const auto columns = differingColumns(a, b);
+    if (columns.second < 0)
+        return {0, ColumnCount - 1};
+    return columns;
 }
 
 QVariant LiveStreamsModel::data(const QModelIndex &index, int role) const

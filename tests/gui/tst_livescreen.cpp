@@ -183,17 +183,26 @@ void TestLiveScreen::heartbeatChangesOnlyItsColumns_data()
     QTest::addColumn<qint64>("startedNs");
     QTest::addColumn<qint64>("lastNs");
     QTest::addColumn<qint64>("progress");
+    QTest::addColumn<qint64>("expiresAfterNs"); // expiresNs - lastNs (180 s unless the timeout changed)
+    QTest::addColumn<bool>("explicitDevice");
     QTest::addColumn<int>("firstColumn");
     QTest::addColumn<int>("lastColumn");
     QTest::addColumn<bool>("resorted");
-    QTest::addRow("heartbeat") << qint64(1) << qint64(2) << qint64(-1)
+    const qint64 timeout = 180LL * 1000000000LL;
+    QTest::addRow("heartbeat") << qint64(1) << qint64(2) << qint64(-1) << timeout << true
                                << int(LiveStreamsModel::LastHeartbeatColumn) << int(LiveStreamsModel::LastHeartbeatColumn) << false;
-    QTest::addRow("progress") << qint64(1) << qint64(1) << qint64(42)
+    QTest::addRow("progress") << qint64(1) << qint64(1) << qint64(42) << timeout << true
                               << int(LiveStreamsModel::ProgressColumn) << int(LiveStreamsModel::ProgressColumn) << false;
-    QTest::addRow("heartbeat with progress") << qint64(1) << qint64(2) << qint64(42)
+    QTest::addRow("heartbeat with progress") << qint64(1) << qint64(2) << qint64(42) << timeout << true
                                              << int(LiveStreamsModel::LastHeartbeatColumn) << int(LiveStreamsModel::ProgressColumn) << false;
-    QTest::addRow("started again (replaced)") << qint64(5) << qint64(5) << qint64(-1)
+    QTest::addRow("started again (replaced)") << qint64(5) << qint64(5) << qint64(-1) << timeout << true
                                               << int(LiveStreamsModel::StartedColumn) << int(LiveStreamsModel::LastHeartbeatColumn) << true;
+    // Shown only in tooltips: the expiry (Last heartbeat's tooltip) and whether the device was
+    // named by the client (Device's tooltip).
+    QTest::addRow("expiry only (stream timeout changed)") << qint64(1) << qint64(1) << qint64(-1) << 2 * timeout << true
+                                                          << int(LiveStreamsModel::LastHeartbeatColumn) << int(LiveStreamsModel::LastHeartbeatColumn) << false;
+    QTest::addRow("device no longer named by the client") << qint64(1) << qint64(1) << qint64(-1) << timeout << false
+                                                          << int(LiveStreamsModel::DeviceColumn) << int(LiveStreamsModel::DeviceColumn) << false;
 }
 
 void TestLiveScreen::heartbeatChangesOnlyItsColumns()
@@ -201,6 +210,8 @@ void TestLiveScreen::heartbeatChangesOnlyItsColumns()
     QFETCH(qint64, startedNs);
     QFETCH(qint64, lastNs);
     QFETCH(qint64, progress);
+    QFETCH(qint64, expiresAfterNs);
+    QFETCH(bool, explicitDevice);
     QFETCH(int, firstColumn);
     QFETCH(int, lastColumn);
     QFETCH(bool, resorted);
@@ -216,6 +227,8 @@ void TestLiveScreen::heartbeatChangesOnlyItsColumns()
 
     ActiveStream a = stream(QStringLiteral("a"), QStringLiteral("movie"), QStringLiteral("tv"), lastNs, progress);
     a.startedNs = startedNs;
+    a.expiresNs = lastNs + expiresAfterNs;
+    a.explicitDevice = explicitDevice;
     QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
     QSignalSpy layouts(&proxy, &QAbstractItemModel::layoutChanged);
     model.applySnapshot({a, b});
