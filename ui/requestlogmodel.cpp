@@ -1,8 +1,8 @@
 #include "requestlogmodel.h"
 
-#include <QDateTime>
+#include "formatting.h"
+
 #include <QLocale>
-#include <QTime>
 #include <QTimer>
 
 namespace oxm {
@@ -79,33 +79,14 @@ void RequestLogModel::append(const QList<RequestLogEntry> &entries)
         m_rows.remove(0, overflow);
         endRemoveRows();
     }
-    // One time-zone lookup per batch, not per row: with TZ unset, glibc's localtime() stats
-    // /etc/localtime on every call (perf of the GUI thread under a heartbeat load: ~28 % of its
-    // time, issue 6). A batch spans well under a second; when the UTC offset at its earliest and
-    // latest entry differ (a daylight-saving change inside it) or it spans an hour or more, each
-    // row is converted on its own.
-    qint64 earliestMs = entries.at(first).timeNs / 1000000, latestMs = earliestMs;
-    for (qsizetype i = first; i < entries.size(); ++i) {
-        earliestMs = std::min(earliestMs, entries.at(i).timeNs / 1000000);
-        latestMs = std::max(latestMs, entries.at(i).timeNs / 1000000);
-    }
-    const int offsetS = QDateTime::fromMSecsSinceEpoch(earliestMs).offsetFromUtc();
-    const bool oneOffset = latestMs - earliestMs < 3600 * 1000
-        && QDateTime::fromMSecsSinceEpoch(latestMs).offsetFromUtc() == offsetS;
-    const auto localTime = [&](qint64 ms) {
-        const QString format = QStringLiteral("hh:mm:ss.zzz");
-        if (!oneOffset)
-            return QDateTime::fromMSecsSinceEpoch(ms).toString(format);
-        constexpr qint64 kDayMs = 24 * 3600 * 1000;
-        const qint64 msOfDay = ((ms + qint64(offsetS) * 1000) % kDayMs + kDayMs) % kDayMs;
-        return QTime::fromMSecsSinceStartOfDay(int(msOfDay)).toString(format);
-    };
+    // format::localTimeMs: one time-zone lookup per hour, not per row (issue 6).
+    const QString timeFormat = QStringLiteral("hh:mm:ss.zzz");
     QList<Row> rows;
     rows.reserve(adding);
     const QLocale locale;
     for (qsizetype i = first; i < entries.size(); ++i) {
         const RequestLogEntry &e = entries.at(i);
-        rows.append(Row{e, localTime(e.timeNs / 1000000), QString::fromLatin1(e.method),
+        rows.append(Row{e, format::localTimeMs(e.timeNs / 1000000, timeFormat), QString::fromLatin1(e.method),
                         locale.toString(e.latencyMs, 'f', 2)});
     }
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + rows.size() - 1));

@@ -181,6 +181,13 @@ void TestRequestLog::timeColumnIsLocalTime_data()
         << QByteArray("CET-1CEST,M3.5.0,M10.5.0/3")
         << QList<qint64>{1698541200100, 1698541199900, 1698541200500}
         << QStringList{"02:00:00.100", "02:59:59.900", "02:00:00.500"};
+    // A change that is not on an hour of UTC: daylight saving ending at 02:30 CEST =
+    // 00:30:00 UTC (1698539400 s), so both entries are in the same UTC hour with two offsets.
+    QTest::addRow("daylight saving ends at half past, inside one hour")
+        << QByteArray("CET-1CEST,M3.5.0,M10.5.0/2:30") << QList<qint64>{1698539399900, 1698539400100}
+        << QStringList{"02:29:59.900", "01:30:00.100"};
+    QTest::addRow("UTC+5:30") << QByteArray("IST-5:30") << QList<qint64>{1700000000123}
+                              << QStringList{"03:43:20.123"};
 }
 
 void TestRequestLog::timeColumnIsLocalTime()
