@@ -5,6 +5,7 @@
 // from the program's output. The fixture's ManualClock starts at 1700000000 s since the epoch,
 // which is 2023-11-14T22:13:20Z.
 
+#include "rawclient.h"
 #include "testsupport.h"
 
 #include "domain/catalog.h"
@@ -45,6 +46,30 @@ const QByteArray Api = QByteArrayLiteral("/oxm/v1");
 // ---------------------------------------------------------------------------------------------
 // Wire helpers
 
+/// Sends `bytes` as they are on a fresh connection (RawClient) and reads the first response
+/// (split by http_parser); status 0 when none came within 15 s × timeScale(). With `closed`, then
+/// waits up to `closeWaitMs` for the server to close the connection and tells whether it did.
+Reply exchange(quint16 port, const QByteArray &bytes, bool *closed = nullptr, int closeWaitMs = 0)
+{
+    Reply result;
+    if (closed)
+        *closed = false;
+    RawClient client(port);
+    if (!client.connected())
+        return result;
+    client.send(bytes);
+    client.waitForResponses(1, 15000 * timeScale());
+    if (client.parser.failed || client.parser.responses.isEmpty())
+        return result;
+    const RawResponse &response = client.parser.responses.constFirst();
+    result.status = response.status;
+    result.headers = response.headers;
+    result.body = response.body;
+    if (closed)
+        *closed = client.waitForClose(closeWaitMs) >= 0;
+    return result;
+}
+
 /// Sends `method target` on a fresh TCP connection exactly as given (no URL normalisation) and
 /// reads the response (Connection: close). Used where the exact request bytes matter.
 Reply rawRequest(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &token = {},
@@ -62,51 +87,7 @@ Reply rawRequest(quint16 port, const QByteArray &method, const QByteArray &targe
         req += "Content-Type: application/json\r\n";
     req += "\r\n" + body;
 
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    Reply result;
-    if (!socket.waitForConnected(5000))
-        return result;
-    socket.write(req);
-    QByteArray data;
-    QElapsedTimer timer;
-    timer.start();
-    qsizetype headerEnd = -1;
-    qint64 contentLength = -1;
-    while (timer.elapsed() < 15000) {
-        if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(200)) {
-            if (socket.state() != QAbstractSocket::ConnectedState)
-                break;
-        }
-        data += socket.readAll();
-        if (headerEnd < 0) {
-            headerEnd = data.indexOf("\r\n\r\n");
-            if (headerEnd >= 0) {
-                const QByteArrayList lines = data.left(headerEnd).split('\n');
-                const QByteArrayList status = lines.value(0).trimmed().split(' ');
-                result.status = status.value(1).toInt();
-                for (qsizetype i = 1; i < lines.size(); ++i) {
-                    const qsizetype colon = lines[i].indexOf(':');
-                    if (colon < 0)
-                        continue;
-                    const QByteArray name = lines[i].left(colon).trimmed();
-                    const QByteArray value = lines[i].mid(colon + 1).trimmed();
-                    result.headers.append({name, value});
-                    if (name.compare("content-length", Qt::CaseInsensitive) == 0)
-                        contentLength = value.toLongLong();
-                }
-            }
-        }
-        if (headerEnd >= 0) {
-            const qsizetype have = data.size() - headerEnd - 4;
-            if ((contentLength >= 0 && have >= contentLength) || result.status == 204)
-                break;
-        }
-    }
-    if (headerEnd >= 0)
-        result.body = data.mid(headerEnd + 4, contentLength >= 0 ? contentLength : -1);
-    else
-        result.status = 0;
+    const Reply result = exchange(port, req);
     recordResponse(method, target, result.status, result.headers, result.body);
     return result;
 }
@@ -115,59 +96,7 @@ Reply rawRequest(quint16 port, const QByteArray &method, const QByteArray &targe
 /// `closeWaitMs` for the server to close the connection. `closed` tells whether it did.
 Reply probeRaw(quint16 port, const QByteArray &bytes, bool *closed, int closeWaitMs = 1000)
 {
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    Reply result;
-    *closed = false;
-    if (!socket.waitForConnected(5000))
-        return result;
-    qsizetype offset = 0;
-    QByteArray data;
-    QElapsedTimer timer;
-    timer.start();
-    qsizetype headerEnd = -1;
-    qint64 contentLength = -1;
-    qint64 completeAt = -1;
-    // Parses the status line and headers once the blank line has arrived. Also called after the
-    // loop: the server may answer and close within one wait, and then the loop ends at the close
-    // before it looked at what arrived with it.
-    const auto parseHead = [&] {
-        if (headerEnd >= 0 || (headerEnd = data.indexOf("\r\n\r\n")) < 0)
-            return;
-        const QByteArrayList lines = data.left(headerEnd).split('\n');
-        result.status = lines.value(0).trimmed().split(' ').value(1).toInt();
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon < 0)
-                continue;
-            result.headers.append({lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
-            if (lines[i].left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0)
-                contentLength = lines[i].mid(colon + 1).trimmed().toLongLong();
-        }
-    };
-    while (timer.elapsed() < 10000) {
-        if (offset < bytes.size() && socket.bytesToWrite() < 1048576) {
-            const QByteArray piece = bytes.mid(offset, 256 * 1024);
-            socket.write(piece);
-            offset += piece.size();
-        }
-        socket.waitForBytesWritten(5);
-        socket.waitForReadyRead(offset < bytes.size() ? 5 : 50);
-        data += socket.readAll();
-        if (socket.state() != QAbstractSocket::ConnectedState) {
-            data += socket.readAll();
-            *closed = true;
-            break;
-        }
-        parseHead();
-        if (headerEnd >= 0 && completeAt < 0 && (contentLength < 0 || data.size() - headerEnd - 4 >= contentLength))
-            completeAt = timer.elapsed();
-        if (completeAt >= 0 && timer.elapsed() - completeAt > closeWaitMs)
-            break;
-    }
-    parseHead();
-    if (headerEnd >= 0)
-        result.body = data.mid(headerEnd + 4, contentLength >= 0 ? contentLength : -1);
+    const Reply result = exchange(port, bytes, closed, closeWaitMs);
     recordRawResponse(bytes, result.status, result.headers, result.body);
     return result;
 }
