@@ -437,21 +437,39 @@ private Q_SLOTS:
         QVERIFY(client.waitForClose(ms(3000)) >= 0);
     }
 
-    void refusalReachesASlowReader()
+    void refusalToASlowReader_data()
     {
+        QTest::addColumn<int>("idleTimeoutMs");
+        QTest::addColumn<bool>("reads");
         // Fuzz findings 9 and 10: a refusal behind pipelined answers, to a client that does not
         // read for a while. The answers and the refusal wait in the server's write buffer (the
-        // socket buffers are full); the linger (input discarded, then close) must start once they
-        // are out, not when the refusal is queued, or its abort throws them away. Expected: all
-        // N answers, then the refusal, then the close.
-        LocalFrontDoor door(m_fixture->service().requestHandler(), ms(30000), 200);
+        // socket buffers are full); the linger (input discarded, then close) must start once
+        // they are out, not when the refusal is queued, or its abort throws them away. Expected:
+        // all N answers, then the refusal, then the close.
+        QTest::newRow("reads after the linger: gets every answer and the refusal") << ms(30000) << true;
+        // A client that never reads is closed by the idle timeout (its write side never drains,
+        // so there is no half-close and no linger).
+        QTest::newRow("never reads: closed at the idle timeout") << ms(600) << false;
+    }
+
+    void refusalToASlowReader()
+    {
+        QFETCH(int, idleTimeoutMs);
+        QFETCH(bool, reads);
+        constexpr int LingerMs = 200;
+        LocalFrontDoor door(m_fixture->service().requestHandler(), idleTimeoutMs, LingerMs);
         QVERIFY(door.listening());
         const int fd = door.connectClient();
         QVERIFY(fd >= 0);
         const auto closeFd = qScopeGuard([fd] { ::close(fd); });
         door.sendNotReading(fd, pipelinedThenRefused());
         QCOMPARE(door.handled(), kSlowReaderRequests);
-        QTest::qWait(200 + ms(300)); // longer than the linger
+        if (!reads) {
+            QCOMPARE(door.openConnections(), 1);
+            QTRY_COMPARE_WITH_TIMEOUT(door.openConnections(), 0, idleTimeoutMs + ms(3000));
+            return;
+        }
+        QTest::qWait(LingerMs + ms(300));
 
         ResponseParser parser;
         QVERIFY(LocalFrontDoor::readUntilClosed(fd, parser, ms(10000)));
@@ -462,22 +480,6 @@ private Q_SLOTS:
         QCOMPARE(parser.responses.last().status, 400);
         QCOMPARE(parser.responses.last().errorCode(), 1100);
         QCOMPARE(parser.responses.last().header("connection"), QByteArray("close"));
-    }
-
-    void refusalToANonReaderEndsAtIdleTimeout()
-    {
-        // The other side of the above: a client that never reads the answers and the refusal is
-        // closed by the idle timeout (the write side never drains, so there is no half-close).
-        const int idleMs = ms(600);
-        LocalFrontDoor door(m_fixture->service().requestHandler(), idleMs, 200);
-        QVERIFY(door.listening());
-        const int fd = door.connectClient();
-        QVERIFY(fd >= 0);
-        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
-        door.sendNotReading(fd, pipelinedThenRefused());
-        QCOMPARE(door.handled(), kSlowReaderRequests);
-        QCOMPARE(door.openConnections(), 1);
-        QTRY_COMPARE_WITH_TIMEOUT(door.openConnections(), 0, idleMs + ms(3000));
     }
 
     void splitAcrossSegments()
