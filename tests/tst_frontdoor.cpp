@@ -69,12 +69,13 @@ QByteArray pipelinedThenRefused()
 class LocalFrontDoor
 {
 public:
-    LocalFrontDoor(RequestHandler &handler, int idleTimeoutMs, int lingerMs)
+    LocalFrontDoor(RequestHandler &handler, int idleTimeoutMs, int lingerMs, int maxConnections = 1000)
         : m_adapter(handler)
     {
         FrontDoorLimits limits;
         limits.idleTimeoutMs = idleTimeoutMs;
         limits.lingerMs = lingerMs;
+        limits.maxConnections = maxConnections;
         m_table = std::make_shared<ConnectionTable>(limits.maxConnections);
         QObject::connect(&handler, &RequestHandler::requestCompleted, &m_adapter,
                          [this](const RequestLogEntry &) { ++m_handled; }, Qt::DirectConnection);
@@ -450,6 +451,35 @@ private Q_SLOTS:
         // A client that never reads is closed by the idle timeout (its write side never drains,
         // so there is no half-close and no linger).
         QTest::newRow("never reads: closed at the idle timeout") << ms(600) << false;
+    }
+
+    void refusedNonReaderIsEvictedAtTheCap()
+    {
+        // At the connection cap, a refused connection whose client does not read (idle in the
+        // table: its answers are written) makes room for a new one at once, not after the idle
+        // timeout; the new connection is served.
+        LocalFrontDoor door(m_fixture->service().requestHandler(), ms(30000), 200, 1);
+        QVERIFY(door.listening());
+        const int slow = door.connectClient();
+        QVERIFY(slow >= 0);
+        const auto closeSlow = qScopeGuard([slow] { ::close(slow); });
+        door.sendNotReading(slow, pipelinedThenRefused());
+        QCOMPARE(door.handled(), kSlowReaderRequests);
+        QCOMPARE(door.openConnections(), 1);
+
+        const int fresh = door.connectClient();
+        QVERIFY(fresh >= 0);
+        const auto closeFresh = qScopeGuard([fresh] { ::close(fresh); });
+        QElapsedTimer timer;
+        timer.start();
+        const QByteArray request = rawRequest("GET", kHealth, "Connection: close\r\n");
+        QCOMPARE(::send(fresh, request.constData(), size_t(request.size()), MSG_NOSIGNAL), ssize_t(request.size()));
+        ResponseParser parser;
+        QVERIFY(LocalFrontDoor::readUntilClosed(fresh, parser, ms(10000)));
+        QCOMPARE(parser.responses.size(), 1);
+        QCOMPARE(parser.responses.constFirst().status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(door.openConnections(), 0, ms(3000));
+        QVERIFY2(timer.elapsed() < ms(10000), qPrintable(QString::number(timer.elapsed()))); // not the 30 s idle timeout
     }
 
     void refusalToASlowReader()

@@ -195,8 +195,18 @@ void ConnectionGuard::setTableEntry(std::shared_ptr<ConnectionTable> table, quin
 
 void ConnectionGuard::evict()
 {
-    if (!m_socket || m_state == State::Refused) // a refusal closes it anyway, after its answers
+    if (!m_socket)
         return;
+    if (m_state == State::Refused) {
+        // Written: all that is left is a client that has not read its answers yet (bounded only
+        // by the idle timeout) or the linger, so it makes room at once. Held (an earlier answer
+        // is not written yet): busy, it closes after that answer and its refusal.
+        if (m_refusalWritten) {
+            qCDebug(lcGuard) << "evicting a refused connection to make room for a new one";
+            m_socket->abort();
+        }
+        return;
+    }
     if (m_responsesWritten >= m_requestsCompleted) {
         qCDebug(lcGuard) << "evicting an idle connection to make room for a new one";
         m_socket->abort();
