@@ -13,6 +13,8 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 Q_LOGGING_CATEGORY(lcGuard, "oxm.http.guard", QtInfoMsg)
@@ -88,6 +90,25 @@ qint64 monotonicMs()
 ConnectionGuard *guardOf(http_parser *parser)
 {
     return static_cast<ConnectionGuard *>(parser->data);
+}
+
+/// Bytes this host has sent on `socket` (or not yet sent) that the peer has not acknowledged:
+/// Linux's SIOCOUTQ (tcp(7), unix(7)); 0 when it cannot be read.
+int unacknowledgedBytes(const QTcpSocket *socket)
+{
+    int bytes = 0;
+    if (::ioctl(int(socket->socketDescriptor()), SIOCOUTQ, &bytes) != 0)
+        return 0;
+    return bytes;
+}
+
+/// Output written to `socket` that its buffers still hold (plaintext, and over TLS ciphertext).
+qint64 pendingOutputBytes(const QTcpSocket *socket)
+{
+    qint64 bytes = socket->bytesToWrite();
+    if (const auto *tls = qobject_cast<const QSslSocket *>(socket); tls && tls->isEncrypted())
+        bytes += tls->encryptedBytesToWrite();
+    return bytes;
 }
 } // namespace
 
@@ -175,8 +196,18 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
         }
     });
     connect(&m_lingerTimer, &QTimer::timeout, this, [this] {
-        if (m_socket)
-            m_socket->abort();
+        if (!m_socket)
+            return;
+        // RFC 9112 §9.6: close only once the client has been quiet for a whole linger and this
+        // host's TCP stack has had everything acknowledged. Closing while input still arrives, or
+        // arrives later, makes the kernel answer with a reset that discards the output not yet
+        // delivered. Bounded by the idle timeout from the half-close.
+        if (monotonicMs() < m_lingerDeadlineMs && (m_lingerInput || unacknowledgedBytes(m_socket) > 0)) {
+            m_lingerInput = false;
+            m_lingerTimer.start();
+            return;
+        }
+        m_socket->abort();
     });
     m_idleTimer.start();
 }
@@ -212,8 +243,10 @@ void ConnectionGuard::evict()
         m_socket->abort();
         return;
     }
-    // Busy: its answer goes out first, then it closes (as after `Connection: close`).
+    // Busy: its answer goes out first, then it closes (as after `Connection: close`); the idle
+    // timeout bounds it (it may have been stopped by a request begun since).
     m_state = State::Closing;
+    m_idleTimer.start();
 }
 
 void ConnectionGuard::onReadyRead()
@@ -222,6 +255,8 @@ void ConnectionGuard::onReadyRead()
         return;
     if (m_state == State::Refused || m_state == State::Closing) {
         m_socket->readAll(); // no further requests on this connection
+        if (m_halfClosed)
+            m_lingerInput = true; // the client is still sending: keep lingering
         return;
     }
     // What is available now has not been fed yet: QHttpServer 6.4 (whose slot runs after this
@@ -423,6 +458,13 @@ void ConnectionGuard::completeMessage()
     // Connection: close or HTTP/1.0 (QHttpServer 6.4 ignores both): answer this one, then close.
     if (m_state != State::Closing) // evict() may have asked for the close already
         m_state = m_keepAlive ? State::Idle : State::Closing;
+    // A client that keeps sending requests without reading the answers: with more than
+    // maxPendingOutputBytes of them still in the socket's buffers, this request is the last one
+    // answered, as after `Connection: close`, so its memory stays bounded.
+    if (m_state == State::Idle && m_socket && pendingOutputBytes(m_socket) > m_limits.maxPendingOutputBytes) {
+        qCDebug(lcGuard) << "closing after this answer: the client is not reading its answers";
+        m_state = State::Closing;
+    }
 }
 
 void ConnectionGuard::refuse(int status, ErrorCode code, const QString &message)
@@ -471,7 +513,9 @@ void ConnectionGuard::writeRefusal()
 
 void ConnectionGuard::onBytesWritten(qint64)
 {
-    if (m_state == State::Idle)
+    // Progress: until the half-close, the idle timeout counts from the last write that got out,
+    // so a client reading a large backlog steadily but slowly is not cut off.
+    if (!m_halfClosed && (m_state == State::Idle || m_state == State::Closing || m_state == State::Refused))
         m_idleTimer.start();
     if ((m_state == State::Refused && m_refusalWritten)
         || (m_state == State::Closing && m_responsesWritten >= m_requestsCompleted)) {
@@ -494,6 +538,8 @@ void ConnectionGuard::halfCloseWhenFlushed()
     m_halfClosed = true;
     ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
     m_idleTimer.stop();
+    m_lingerInput = false;
+    m_lingerDeadlineMs = monotonicMs() + std::max(m_limits.idleTimeoutMs, m_limits.lingerMs);
     m_lingerTimer.start();
 }
 

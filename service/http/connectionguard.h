@@ -31,7 +31,11 @@ struct FrontDoorLimits
     int idleTimeoutMs = 30000;       ///< no request in progress and nothing received → close
     int headerTimeoutMs = 10000;     ///< first byte of a request to end of its headers → close
     int maxConnections = 1000;       ///< open connections per process; more are refused (503)
-    int lingerMs = 2000;             ///< after a refusal is out (half-close), discard input this long, then close
+    int lingerMs = 2000;             ///< after the half-close (a refusal or the answer to `Connection: close`
+                                     ///< is out): close once input has stopped this long and the peer has
+                                     ///< acknowledged all output, at most idleTimeoutMs after the half-close
+    qint64 maxPendingOutputBytes = 4 * 1048576; ///< answers not taken by the client above this when another
+                                                ///< request completes → that one is the last answered
 
     static FrontDoorLimits from(const ServiceConfig &config);
 };
@@ -74,9 +78,11 @@ protected:
 /// the same bytes itself. On a violation (sizes, framing, version) it answers with the contract's
 /// JSON error and `Connection: close` — after the answers to the earlier requests of the
 /// connection, which QHttpServer may still be writing — takes the socket away from QHttpServer,
-/// half-closes once all of it is out (bounded by idleTimeoutMs for a client that does not read),
-/// then keeps discarding input for lingerMs so a client still sending its body reads the answer,
-/// and closes. It also closes idle connections and slow headers, answers
+/// half-closes once all of it is out (bounded by idleTimeoutMs without progress for a client that
+/// does not read), then keeps discarding input until the client has been quiet for lingerMs and
+/// has acknowledged everything (RFC 9112 §9.6), so a client still sending its body reads the
+/// answer rather than a reset, and closes. A client that keeps sending requests without reading
+/// the answers is closed after maxPendingOutputBytes of them. It also closes idle connections and slow headers, answers
 /// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
 /// It keeps the connection's entry in the ConnectionTable (idle or busy) and closes the
 /// connection when the table evicts it.
@@ -166,6 +172,8 @@ private:
     qint64 m_responsesWritten = 0;  // final (non-1xx) status lines written to the socket
     bool m_statusPending = false;   // "HTTP/1.1 " written, status code next
     bool m_halfClosed = false;
+    bool m_lingerInput = false;     // input arrived during the current linger period
+    qint64 m_lingerDeadlineMs = 0;  // the linger ends by then whatever happens (monotonic ms)
     /// A refusal waiting for the answers to the earlier requests of the connection (which QHttpServer
     /// may still write, e.g. after a resume point commit); written once they are out.
     QByteArray m_refusalBytes;
