@@ -539,8 +539,18 @@ private Q_SLOTS:
         QCOMPARE(parser.responses.last().header("connection"), QByteArray("close"));
     }
 
+    void refusalToAClientStillSending_data()
+    {
+        QTest::addColumn<int>("idleTimeoutMs");
+        QTest::newRow("idle timeout 30 s") << ms(30000);
+        // Reading takes ~1.8 s, the idle timeout 0.6 s: the linger's bound counts from the
+        // client's last acknowledgement, not from the half-close.
+        QTest::newRow("reads for longer than the idle timeout after the half-close") << ms(600);
+    }
+
     void refusalToAClientStillSending()
     {
+        QFETCH(int, idleTimeoutMs);
         // RFC 9112 §9.6: after the half-close the server keeps reading until the client is quiet
         // and its own TCP stack has had everything acknowledged. A client that reads slowly and
         // keeps sending (here a byte every 80 ms until the refusal arrives) must not be closed
@@ -549,7 +559,7 @@ private Q_SLOTS:
         // (~36 KiB each), read 4 KiB every 20 ms.
         constexpr int Answers = 10;
         constexpr int LingerMs = 200;
-        LocalFrontDoor door(m_fixture->service().requestHandler(), limitsOf(ms(30000), LingerMs),
+        LocalFrontDoor door(m_fixture->service().requestHandler(), limitsOf(idleTimeoutMs, LingerMs),
                             LocalFrontDoor::Transport::Tcp);
         QVERIFY(door.listening());
         const int fd = door.connectClient();

@@ -201,8 +201,14 @@ ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const FrontDoorLimits &l
         // RFC 9112 §9.6: close only once the client has been quiet for a whole linger and this
         // host's TCP stack has had everything acknowledged. Closing while input still arrives, or
         // arrives later, makes the kernel answer with a reset that discards the output not yet
-        // delivered. Bounded by the idle timeout from the half-close.
-        if (monotonicMs() < m_lingerDeadlineMs && (m_lingerInput || unacknowledgedBytes(m_socket) > 0)) {
+        // delivered. Bounded by the idle timeout from the half-close or from the last progress
+        // of the acknowledgements (a slow reader still taking its answers).
+        const qint64 now = monotonicMs();
+        const int unacknowledged = unacknowledgedBytes(m_socket);
+        if (unacknowledged < m_lingerUnacknowledged)
+            m_lingerDeadlineMs = now + std::max(m_limits.idleTimeoutMs, m_limits.lingerMs);
+        m_lingerUnacknowledged = unacknowledged;
+        if (now < m_lingerDeadlineMs && (m_lingerInput || unacknowledged > 0)) {
             m_lingerInput = false;
             m_lingerTimer.start();
             return;
@@ -267,8 +273,23 @@ void ConnectionGuard::onReadyRead()
     const qint64 available = m_socket->bytesAvailable();
     if (available <= 0)
         return;
-    const QByteArray bytes = m_socket->peek(available);
-    feed(bytes.constData(), size_t(bytes.size()));
+    // Peeked in growing windows: feed() stops at the end of the first request, so peeking all
+    // that is buffered for each of many pipelined requests would copy O(n²) bytes (a break-it
+    // pass measured 400 pipelined 8 KB requests at ~3 s of CPU). A window is peeked again from
+    // the start (QIODevice has no offset peek) and only its new part fed; doubling keeps the
+    // copying within 2x of what is fed.
+    const qint64 completedBefore = m_requestsCompleted;
+    qint64 fed = 0;
+    qint64 window = std::min<qint64>(available, 16384);
+    while (true) {
+        const QByteArray bytes = m_socket->peek(window);
+        feed(bytes.constData() + fed, size_t(bytes.size() - fed));
+        fed = bytes.size();
+        if (m_requestsCompleted != completedBefore || m_state == State::Refused || m_state == State::Closing
+            || fed >= available)
+            break;
+        window = std::min(available, window * 2);
+    }
     if (m_state == State::Body)
         m_idleTimer.start(); // a body that stops arriving counts as idle
 }
@@ -539,6 +560,7 @@ void ConnectionGuard::halfCloseWhenFlushed()
     ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
     m_idleTimer.stop();
     m_lingerInput = false;
+    m_lingerUnacknowledged = unacknowledgedBytes(m_socket);
     m_lingerDeadlineMs = monotonicMs() + std::max(m_limits.idleTimeoutMs, m_limits.lingerMs);
     m_lingerTimer.start();
 }

@@ -34,8 +34,8 @@ struct FrontDoorLimits
     int lingerMs = 2000;             ///< after the half-close (a refusal or the answer to `Connection: close`
                                      ///< is out): close once input has stopped this long and the peer has
                                      ///< acknowledged all output, at most idleTimeoutMs after the half-close
-    qint64 maxPendingOutputBytes = 4 * 1048576; ///< answers not taken by the client above this when another
-                                                ///< request completes → that one is the last answered
+    qint64 maxPendingOutputBytes = 1048576; ///< answers not taken by the client above this when another
+                                            ///< request completes → that one is the last answered
 
     static FrontDoorLimits from(const ServiceConfig &config);
 };
@@ -82,7 +82,8 @@ protected:
 /// does not read), then keeps discarding input until the client has been quiet for lingerMs and
 /// has acknowledged everything (RFC 9112 §9.6), so a client still sending its body reads the
 /// answer rather than a reset, and closes. A client that keeps sending requests without reading
-/// the answers is closed after maxPendingOutputBytes of them. It also closes idle connections and slow headers, answers
+/// the answers is closed after maxPendingOutputBytes of them. The linger's bound (idleTimeoutMs)
+/// counts from the last acknowledgement progress. It also closes idle connections and slow headers, answers
 /// `Expect: 100-continue`, and closes after the response to `Connection: close` / HTTP/1.0.
 /// It keeps the connection's entry in the ConnectionTable (idle or busy) and closes the
 /// connection when the table evicts it.
@@ -174,6 +175,7 @@ private:
     bool m_halfClosed = false;
     bool m_lingerInput = false;     // input arrived during the current linger period
     qint64 m_lingerDeadlineMs = 0;  // the linger ends by then whatever happens (monotonic ms)
+    int m_lingerUnacknowledged = 0; // SIOCOUTQ at the last linger tick
     /// A refusal waiting for the answers to the earlier requests of the connection (which QHttpServer
     /// may still write, e.g. after a resume point commit); written once they are out.
     QByteArray m_refusalBytes;
