@@ -483,7 +483,8 @@ void ConnectionGuard::completeMessage()
     // maxPendingOutputBytes of them still in the socket's buffers, this request is the last one
     // answered, as after `Connection: close`, so its memory stays bounded.
     if (m_state == State::Idle && m_socket && pendingOutputBytes(m_socket) > m_limits.maxPendingOutputBytes) {
-        qCDebug(lcGuard) << "closing after this answer: the client is not reading its answers";
+        qCDebug(lcGuard) << "closing after this answer: the client is not reading its answers;"
+                         << pendingOutputBytes(m_socket) << "bytes unread";
         m_state = State::Closing;
     }
 }
