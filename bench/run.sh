@@ -9,7 +9,9 @@
 #    full=true, 1 % history), OXM and nginx;
 # 3. scaling: heartbeats (no progress) refreshing 1,000 streams while 1k, 100k and 1M streams
 #    are held active; server CPU per heartbeat, req/s, and resident memory per active stream;
-# 4. oxm-admin (under xvfb-run) under the heartbeat load of 1: the GUI event loop's worst stall.
+# 4. oxm-admin (under xvfb-run) under the heartbeat load of 1: the GUI event loop's worst stall;
+# and what limits 1: the same heartbeats against QHttpServer 6.4 alone answering 204
+# (bench/qhttpserver204.cpp) and against oxm-server with fsync a no-op (eatmydata).
 # Prints one summary table (also written to $OUT, default bench/last-run.md).
 #
 # Pinned (taskset): the server (nginx or oxm-server, all its threads) on SERVER_CPU, wrk on
@@ -38,6 +40,7 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v taskset >/dev/null || missing+=(util-linux)
 command -v curl >/dev/null || missing+=(curl)
+command -v eatmydata >/dev/null || missing+=(eatmydata)
 [ "$GUI" = 1 ] && { command -v xvfb-run >/dev/null || missing+=(xvfb xauth); }
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
@@ -74,6 +77,9 @@ trap cleanup EXIT
 g++ -O2 -std=gnu++20 -fPIC -I"$root/service" $(pkg-config --cflags Qt6Core) "$bench/minttokens.cpp" \
   "$build/service/liboxm_service.a" $(pkg-config --libs Qt6Core) -lcrypto -o "$dir/oxm-bench-mint" \
   || die "compiling bench/minttokens.cpp"
+# The stack's own ceiling: QHttpServer 6.4 answering 204 with nothing behind it.
+g++ -O2 -std=gnu++20 -fPIC $(pkg-config --cflags Qt6HttpServer) "$bench/qhttpserver204.cpp" \
+  $(pkg-config --libs Qt6HttpServer) -o "$dir/qhttpserver204" || die "compiling bench/qhttpserver204.cpp"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; die "no answer from $1"; }
@@ -146,9 +152,9 @@ nginx_url="http://127.0.0.1:$nginx_port"
 wait_http "$nginx_url/"
 
 # --- oxm-server on a fresh database ----------------------------------------------------------
-start_oxm() { # name port extra-args...: starts, waits for healthz, sets oxm_pid
+start_oxm() { # name port extra-args...: starts, waits for healthz, sets oxm_pid ($WRAP: a wrapper command)
   local name="$1" port="$2"; shift 2
-  taskset -c "$SERVER_CPU" "$server" --listen "127.0.0.1:$port" --database "sqlite:$dir/$name.sqlite" \
+  taskset -c "$SERVER_CPU" ${WRAP:-} "$server" --listen "127.0.0.1:$port" --database "sqlite:$dir/$name.sqlite" \
     --threads "$THREADS" "$@" >"$dir/$name.log" 2>&1 &
   oxm_pid=$!
   pids+=($oxm_pid)
@@ -214,6 +220,37 @@ for variant in cached nocache; do
   cpu_us[admit-$variant]=$(echo "($c1 - $c0) * 1000000 / $hz / $(requests "admit-$variant")" | bc -l | xargs printf %.1f)
 done
 main_rss=$(rss_kb "$main_pid")
+
+# --- what limits runs 1-2: the same heartbeats against two ceilings -----------------------------
+# a) QHttpServer 6.4 alone (bench/qhttpserver204.cpp: the heartbeat's route answering 204, no
+#    token, no admission, no storage): what the stack OXM must be built on costs by itself;
+# b) oxm-server with fsync made a no-op (eatmydata: LD_PRELOAD, for measurement only; the
+#    commit is then not durable): what the wait for the resume point's durable group commit costs.
+qhs_port=$(free_port)
+taskset -c "$SERVER_CPU" "$dir/qhttpserver204" "$qhs_port" >"$dir/qhs.log" 2>&1 &
+qhs_pid=$!
+pids+=($qhs_pid)
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://127.0.0.1:$qhs_port/oxm/v1/streams/a/streaming")" = 204 ] && break
+  sleep 0.1
+done
+prepare_db nofsync
+nofsync_port=$(free_port)
+WRAP=eatmydata start_oxm nofsync "$nofsync_port"
+nofsync_pid=$oxm_pid
+set_policy "$nofsync_port"
+for ceiling in qhs nofsync; do
+  url="http://127.0.0.1:$qhs_port"; p=$qhs_pid
+  [ $ceiling = nofsync ] && { url="http://127.0.0.1:$nofsync_port"; p=$nofsync_pid; }
+  log "heartbeats with progress against the ceiling $ceiling"
+  FIRST=0 USERS=$USERS STREAMS=$STREAMS PROGRESS=1 run_wrk "ceiling-$ceiling-warm" "$WARMUP" 1 "$CONNS" heartbeats.lua "$url"
+  c0=$(cpu_ticks "$p")
+  FIRST=0 USERS=$USERS STREAMS=$STREAMS PROGRESS=1 run_wrk "ceiling-$ceiling" "$DURATION" 1 "$CONNS" heartbeats.lua "$url"
+  c1=$(cpu_ticks "$p")
+  cpu_us[ceiling-$ceiling]=$(echo "($c1 - $c0) * 1000000 / $hz / $(requests "ceiling-$ceiling")" | bc -l | xargs printf %.1f)
+done
+kill "$qhs_pid" "$nofsync_pid" 2>/dev/null || true
+wait "$qhs_pid" "$nofsync_pid" 2>/dev/null || true
 
 # --- 4: the admin app under the heartbeat load ------------------------------------------------
 gui_result="(skipped)"
@@ -293,6 +330,11 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf %.2f; }
   for variant in cached nocache; do
     r=admit-$variant; what="$USERS users, token cache hits"; [ $variant = nocache ] && what="$NOCACHE_USERS users, token cache defeated"
     echo "| heartbeats without progress, oxm, $what | $(rps $r) | $(pct $r 50) | $(pct $r 99) | $(non2xx $r) | $(ratio "$(rps $r)" "$(rps heartbeats-nginx)") | ${cpu_us[$r]} | $(ratio "${cpu_us[heartbeats-nginx]}" "${cpu_us[$r]}") |"
+  done
+  for ceiling in qhs nofsync; do
+    r=ceiling-$ceiling; what="ceiling: bare QHttpServer 6.4, 204, nothing behind it"
+    [ $ceiling = nofsync ] && what="ceiling: heartbeats with progress, oxm, fsync a no-op (eatmydata, not durable)"
+    echo "| $what | $(rps $r) | $(pct $r 50) | $(pct $r 99) | $(non2xx $r) | $(ratio "$(rps $r)" "$(rps heartbeats-nginx)") | ${cpu_us[$r]} | $(ratio "${cpu_us[heartbeats-nginx]}" "${cpu_us[$r]}") |"
   done
   echo
   echo "| active streams held (/metrics) | heartbeat req/s | p50 ms | p99 ms | server CPU µs / heartbeat | RSS MiB | seeded at (streams/s) |"
