@@ -9,6 +9,7 @@
 #    full=true, 1 % history), OXM and nginx;
 # 3. scaling: heartbeats (no progress) refreshing 1,000 streams while 1k, 100k and 1M streams
 #    are held active; server CPU per heartbeat, req/s, and resident memory per active stream;
+#    then PAIRED rounds (3) against two servers in turn, one holding 1k and one 1M streams;
 # 4. oxm-admin (under xvfb-run) under the heartbeat load of 1: the GUI event loop's worst stall;
 # and what limits 1: the same heartbeats against QHttpServer 6.4 alone answering 204
 # (bench/qhttpserver204.cpp) and against oxm-server with fsync a no-op (eatmydata).
@@ -18,7 +19,7 @@
 # WRK_CPU, so both get one core each. Loopback only; every wrk run is bounded (DURATION s).
 # Knobs: BENCH_BUILD_DIR (default ../build-release next to the checkout), DURATION (10), WARMUP (3),
 # CONNS (64), USERS (2000), STREAMS (3), THREADS (oxm-server --threads, 1), SERVER_CPU (0),
-# WRK_CPU (1), SCALE (1; 0 skips the 100k/1M points), SCALE_MAX (1000000), GUI (1), OUT,
+# WRK_CPU (1), SCALE (1; 0 skips the 100k/1M points), SCALE_MAX (1000000), PAIRED (3), GUI (1), OUT,
 # BUILD (1; 0 uses the build as it is), SEED_BUDGET (300 s per seeding step).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -306,6 +307,32 @@ last=${scale_points[-1]}
 for point in "${scale_points[@]}"; do
   [ "${s_active[$point]}" = "$point" ] || log "WARNING: /metrics counted ${s_active[$point]} active streams, not $point"
 done
+# Paired: a second server holding only the 1,000 measured streams, measured in turn with the one
+# holding $last (same load, same core, PAIRED rounds of small then large): slow drifts of a
+# shared machine hit both sides of a pair alike, where the sweep above measures 1k minutes
+# before 1M.
+PAIRED="${PAIRED:-3}"; paired=()
+if [ "${#scale_points[@]}" -gt 1 ] && [ "$PAIRED" -gt 0 ]; then
+  prepare_db small
+  small_port=$(free_port)
+  start_oxm small "$small_port" --stream-timeout 7200
+  small_pid=$oxm_pid
+  set_policy "$small_port"
+  for round in $(seq "$PAIRED"); do
+    pair=""
+    for side in small large; do
+      url="http://127.0.0.1:$small_port"; p=$small_pid
+      [ $side = large ] && { url=$scale_url; p=$scale_pid; }
+      log "paired scaling, round $round: $side"
+      FIRST=0 USERS=250 STREAMS=4 PROGRESS=0 run_wrk "pair-$round-$side-warm" "$WARMUP" 1 "$CONNS" heartbeats.lua "$url"
+      c0=$(cpu_ticks "$p")
+      FIRST=0 USERS=250 STREAMS=4 PROGRESS=0 run_wrk "pair-$round-$side" "$DURATION" 1 "$CONNS" heartbeats.lua "$url"
+      c1=$(cpu_ticks "$p")
+      pair="$pair $(echo "($c1 - $c0) * 1000000 / $hz / $(requests "pair-$round-$side")" | bc -l)"
+    done
+    paired+=("$pair")
+  done
+fi
 
 # --- summary ------------------------------------------------------------------------------------
 ratio() { echo "$1 / $2" | bc -l | xargs printf %.2f; }
@@ -345,6 +372,16 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf %.2f; }
   echo
   first=${scale_points[0]}
   echo "- cost ratio ${last}/${first} (CPU per heartbeat): $(ratio "${s_us[$last]}" "${s_us[$first]}"); throughput ratio ${first}/${last}: $(ratio "${s_rps[$first]}" "${s_rps[$last]}")"
+  if [ "${#paired[@]}" -gt 0 ]; then
+    ratios=""; pairs=""
+    for pair in "${paired[@]}"; do
+      read -r small large <<<"$pair"
+      ratios="$ratios $(ratio "$large" "$small")"
+      pairs="$pairs $(printf '%.1f/%.1f' "$large" "$small")"
+    done
+    median=$(printf '%s\n' $ratios | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+    echo "- paired cost ratio ${last}/${first} (two servers measured in turn, CPU µs per heartbeat large/small):$pairs → ratios$ratios, **median $median**"
+  fi
   if [ "${#scale_points[@]}" -gt 1 ]; then
     mid=${scale_points[1]}
     a_first=${s_active[$first]}; a_mid=${s_active[$mid]}; a_last=${s_active[$last]}
