@@ -216,6 +216,8 @@ QList<Row> BadInputTest::catalogue() const
         rawRequest("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2\r\n{}ab0\r\n\r\n", 400, 1100);
     add("framing", "trailer field after the last chunk, then a pipelined request",
         rawRequest("PUT", kPolicy, "Transfer-Encoding: chunked\r\n") + "2\r\n{}\r\n0\r\nX-T: y\r\n\r\n" + rawRequest("GET", kHealth), 400, 1100);
+    add("framing", "HTTP/1.1 request without Host", QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\n\r\n"), 400, 1100);
+    add("framing", "two Host header lines", rawRequest("GET", kHealth, "Host: other\r\n"), 400, 1100);
     add("framing", "lower-case method", QByteArray("get /oxm/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 400, 1100);
     add("framing", "invalid method token", QByteArray("G(T /oxm/v1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 400, 1100);
     add("framing", "header line without a colon", rawRequest("GET", kHealth, "NoColonHere\r\n"), 400, 1100);

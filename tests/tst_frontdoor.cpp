@@ -295,6 +295,15 @@ private Q_SLOTS:
             << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost : a\r\n\r\n") << 400 << 1100;
         // Versions.
         QTest::newRow("HTTP/1.0") << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\n\r\n") << 200 << -1;
+        // Host (RFC 9112 §3.2): required in HTTP/1.1, at most one line in any version; its value
+        // may be empty.
+        QTest::newRow("HTTP/1.1 without Host → 400") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\n\r\n") << 400 << 1100;
+        QTest::newRow("HTTP/1.1 with two Host lines → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400 << 1100;
+        QTest::newRow("HTTP/1.0 with two Host lines → 400")
+            << QByteArray("GET /oxm/v1/healthz HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n") << 400 << 1100;
+        QTest::newRow("HTTP/1.1, Host in lower case") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nhost: a\r\n\r\n") << 200 << -1;
+        QTest::newRow("HTTP/1.1, Host with an empty value") << QByteArray("GET /oxm/v1/healthz HTTP/1.1\r\nHost:\r\n\r\n") << 200 << -1;
         QTest::newRow("HTTP/9.9 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/9.9\r\nHost: a\r\n\r\n") << 505 << 1100;
         QTest::newRow("HTTP/2.0 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/2.0\r\nHost: a\r\n\r\n") << 505 << 1100;
         QTest::newRow("HTTP/1.2 → 505") << QByteArray("GET /oxm/v1/healthz HTTP/1.2\r\nHost: a\r\n\r\n") << 505 << 1100;

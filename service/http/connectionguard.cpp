@@ -571,6 +571,8 @@ void ConnectionGuard::endHeader()
     if (m_field.compare("expect", Qt::CaseInsensitive) == 0
         && m_value.trimmed().compare("100-continue", Qt::CaseInsensitive) == 0)
         m_expectContinue = true;
+    if (m_field.compare("host", Qt::CaseInsensitive) == 0)
+        ++m_hostCount;
     m_field.clear();
     m_value.clear();
 }
@@ -596,6 +598,7 @@ int ConnectionGuard::onMessageBegin(http_parser *parser)
     g->m_field.clear();
     g->m_value.clear();
     g->m_expectContinue = false;
+    g->m_hostCount = 0;
     g->m_idleTimer.stop();
     g->m_headerTimer.start();
     http_parser_pause(parser, 1); // the header phase starts here (bare-LF check)
@@ -716,6 +719,16 @@ int ConnectionGuard::onHeadersComplete(http_parser *parser)
         g->m_refusal = {505, ErrorCode::BadFraming,
                         QStringLiteral("HTTP/%1.%2 is not supported; use HTTP/1.1")
                             .arg(parser->http_major).arg(parser->http_minor)};
+        return -1;
+    }
+    // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header and
+    // to any request with more than one Host line (HTTP/1.0 requests may go without).
+    if (g->m_hostCount > 1) {
+        g->m_refusal = {400, ErrorCode::BadFraming, QStringLiteral("The request has more than one Host header")};
+        return -1;
+    }
+    if (g->m_hostCount == 0 && parser->http_minor == 1) {
+        g->m_refusal = {400, ErrorCode::BadFraming, QStringLiteral("An HTTP/1.1 request needs a Host header")};
         return -1;
     }
     const bool chunked = (parser->flags & F_CHUNKED) != 0;

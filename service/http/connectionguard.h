@@ -169,6 +169,7 @@ private:
     QByteArray m_field;
     QByteArray m_value;
     bool m_expectContinue = false;
+    int m_hostCount = 0;          // Host header lines of the current request
     qint64 m_requestsCompleted = 0;
     qint64 m_responsesWritten = 0;  // final (non-1xx) status lines written to the socket
     bool m_statusPending = false;   // "HTTP/1.1 " written, status code next
