@@ -1318,6 +1318,9 @@ void ApiTest::invalidParameter_data()
     add("heartbeat on counts", "PUT", Api + "/streams/counts/streaming?progress=1");
     add("stopped on history", "PUT", Api + "/streams/history/stopped?progress=1");
     add("stopped on counts", "PUT", Api + "/streams/counts/stopped");
+    // Not asset IDs anywhere (contract §3): the watchlist refuses them too.
+    add("watchlist add history", "PUT", Api + "/towatch/history");
+    add("watchlist remove counts", "DELETE", Api + "/towatch/counts");
 
     const QByteArray id257(257, 'x');
     QByteArray e129;

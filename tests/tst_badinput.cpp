@@ -433,6 +433,8 @@ QList<Row> BadInputTest::catalogue() const
     idRow("reserved: DELETE /streams/counts", "DELETE", "/oxm/v1/streams/counts", 400, 1104);
     idRow("reserved: heartbeat for asset history", "PUT", "/oxm/v1/streams/history/streaming", 400, 1104);
     idRow("reserved: stop for asset counts", "PUT", "/oxm/v1/streams/counts/stopped?progress=1", 400, 1104);
+    idRow("reserved: watchlist add of history", "PUT", "/oxm/v1/towatch/history", 400, 1104);
+    idRow("reserved: watchlist remove of counts", "DELETE", "/oxm/v1/towatch/counts", 400, 1104);
     idRow("tenant with %01 (before the 403)", "GET", "/oxm/v1/streampolicy/ac%01me", 400, 1104);
     idRow("tenant of 257 bytes", "GET", "/oxm/v1/streampolicy/" + QByteArray(257, 't'), 400, 1104);
 

@@ -15,14 +15,14 @@ WatchlistController::WatchlistController(Watchlist &watchlist, const Clock &cloc
 
 HttpResponse WatchlistController::addAction(ApiRequest &request)
 {
-    const QString asset = identifierArg(request, 0, "assetID");
+    const QString asset = assetArg(request, 0);
     m_watchlist.add(request.principal.tenant, request.principal.userId, asset);
     return HttpResponse::json(QJsonDocument(envelope(request)));
 }
 
 HttpResponse WatchlistController::removeAction(ApiRequest &request)
 {
-    const QString asset = identifierArg(request, 0, "assetID");
+    const QString asset = assetArg(request, 0);
     m_watchlist.remove(request.principal.tenant, request.principal.userId, asset);
     return HttpResponse::json(QJsonDocument(envelope(request)));
 }
