@@ -20,6 +20,7 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QTextStream>
+#include <optional>
 #include <cstdio>
 #include <sys/resource.h>
 
@@ -44,8 +45,15 @@ struct TokenOptions
 
 int mintToken(const QCommandLineParser &parser, const TokenOptions &o, const ServiceConfig &config)
 {
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        return failWith(QStringLiteral("token takes no arguments besides its options (not: %1)")
+                            .arg(positional.mid(1).join(QLatin1Char(' '))));
     if (!parser.isSet(o.tenant) || !parser.isSet(o.user))
         return failWith(QStringLiteral("token needs --tenant T and --user U"));
+    // An empty --device would mint a token without the claim, silently (contract §3: 1-256 bytes).
+    if (parser.isSet(o.device) && !isValidIdentifier(parser.value(o.device)))
+        return failWith(QStringLiteral("--device is 1 to 256 bytes without control characters"));
     Principal::Role role = Principal::Role::Subscriber;
     if (parser.isSet(o.role)) {
         if (parser.value(o.role) == QLatin1String("admin"))
@@ -71,25 +79,47 @@ int mintToken(const QCommandLineParser &parser, const TokenOptions &o, const Ser
 
 int adminCommand(const QStringList &positional, const ServiceConfig &config)
 {
+    // The command's shape first: a mistyped command opens (and may create) no database.
+    if (positional[0] == QLatin1String("tenant") && (positional.size() != 3 || positional[1] != QLatin1String("add")))
+        return failWith(QStringLiteral("usage: oxm-server tenant add T"));
+    if (positional[0] == QLatin1String("catalog")
+        && (positional.size() != 3 || positional[1] != QLatin1String("import")))
+        return failWith(QStringLiteral("usage: oxm-server catalog import FILE.json"));
+    if (positional[0] != QLatin1String("tenant") && positional[0] != QLatin1String("catalog"))
+        return failWith(QStringLiteral("unknown command %1; see --help").arg(positional[0]));
+    if (positional[0] == QLatin1String("tenant") && !isValidIdentifier(positional[2]))
+        return failWith(QStringLiteral("a tenant is 1 to 256 bytes without control characters"));
     OxmService service(config);
     service.open();
-    if (positional.size() == 3 && positional[0] == QLatin1String("tenant") && positional[1] == QLatin1String("add")) {
-        if (!isValidIdentifier(positional[2]))
-            return failWith(QStringLiteral("a tenant is 1 to 256 bytes without control characters"));
+    if (positional[0] == QLatin1String("tenant")) {
         const bool added = service.policies().registerTenant(positional[2]);
         QTextStream(stdout) << (added ? "registered tenant " : "tenant already registered: ") << positional[2] << Qt::endl;
         return 0;
     }
-    if (positional.size() == 3 && positional[0] == QLatin1String("catalog") && positional[1] == QLatin1String("import")) {
-        try {
-            const int n = service.catalog().importFile(positional[2]);
-            QTextStream(stdout) << "imported " << n << " assets" << Qt::endl;
-            return 0;
-        } catch (const std::invalid_argument &error) {
-            return failWith(QStringLiteral("catalog import: %1").arg(QString::fromUtf8(error.what())), 1);
-        }
+    try {
+        const int n = service.catalog().importFile(positional[2]);
+        QTextStream(stdout) << "imported " << n << " assets" << Qt::endl;
+        return 0;
+    } catch (const std::invalid_argument &error) {
+        return failWith(QStringLiteral("catalog import: %1").arg(QString::fromUtf8(error.what())), 1);
     }
-    return failWith(QStringLiteral("unknown command; see --help"));
+}
+
+/// The token options belong to the token command, once each: given to another command (or to
+/// none, which serves) they would be ignored silently, and a repeated one would keep its last value.
+std::optional<QString> misplacedTokenOption(const QCommandLineParser &parser, const TokenOptions &o)
+{
+    const bool tokenCommand = !parser.positionalArguments().isEmpty()
+        && parser.positionalArguments().constFirst() == QLatin1String("token");
+    for (const QCommandLineOption *option : {&o.tenant, &o.user, &o.role, &o.device, &o.ttl}) {
+        const qsizetype given = parser.values(*option).size();
+        const QString name = option->names().constFirst();
+        if (given > 0 && !tokenCommand)
+            return QStringLiteral("--%1 belongs to the token command (oxm-server token --tenant T --user U ...)").arg(name);
+        if (given > 1)
+            return QStringLiteral("--%1 is given more than once").arg(name);
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -126,6 +156,8 @@ int main(int argc, char *argv[])
     const TokenOptions tokenOptions;
     parser.addOptions({tokenOptions.tenant, tokenOptions.user, tokenOptions.role, tokenOptions.device, tokenOptions.ttl});
     parser.process(app);
+    if (const std::optional<QString> misplaced = misplacedTokenOption(parser, tokenOptions))
+        return failWith(*misplaced);
 
     try {
         const ServiceConfig config = options.toConfig(parser);

@@ -13,6 +13,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QHash>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QMutex>
 #include <QNetworkAccessManager>
@@ -275,6 +276,8 @@ private Q_SLOTS:
     void badCatalogImportsNothing_data();
     void badCatalogImportsNothing();
     void tokenCommandMintsAcceptedToken();
+    void badCommandLinesAreRefused_data();
+    void badCommandLinesAreRefused();
 };
 
 void DurabilityTest::initTestCase()
@@ -574,6 +577,47 @@ void DurabilityTest::tokenCommandMintsAcceptedToken()
     const Reply r = request(server.port(), "PUT", "/oxm/v1/streampolicy/tok", minted, R"({"maxPerUser":2,"maxPerAsset":1,"maxDevices":1})");
     QCOMPARE(r.status, 200);
     QCOMPARE(r.object(), (QJsonObject{{QStringLiteral("maxPerUser"), 2}, {QStringLiteral("maxPerAsset"), 1}, {QStringLiteral("maxDevices"), 1}}));
+}
+
+void DurabilityTest::badCommandLinesAreRefused_data()
+{
+    // Each exits 2 with its message on stderr and without touching the database: an option or
+    // argument that would otherwise be ignored (or, with no command, start a server) is refused.
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    const auto args = [](const char *line) { return QString::fromUtf8(line).split(QLatin1Char(' ')); };
+    QTest::newRow("token with an extra argument")
+        << args("token --tenant t --user u extra") << QStringLiteral("token takes no arguments besides its options (not: extra)");
+    QTest::newRow("token with an empty --device")
+        << (args("token --tenant t --user u --device") << QString()) << QStringLiteral("--device is 1 to 256 bytes");
+    QTest::newRow("token with --tenant twice")
+        << args("token --tenant t --tenant t2 --user u") << QStringLiteral("--tenant is given more than once");
+    QTest::newRow("token with --role twice")
+        << args("token --tenant t --user u --role admin --role subscriber") << QStringLiteral("--role is given more than once");
+    QTest::newRow("a token option without a command (would serve)")
+        << args("--role admin") << QStringLiteral("--role belongs to the token command");
+    QTest::newRow("a token option on tenant add")
+        << args("--tenant t tenant add x") << QStringLiteral("--tenant belongs to the token command");
+    QTest::newRow("tenant add without a tenant") << args("tenant add") << QStringLiteral("usage: oxm-server tenant add T");
+    QTest::newRow("tenant alone") << args("tenant") << QStringLiteral("usage: oxm-server tenant add T");
+    QTest::newRow("tenant add with two tenants") << args("tenant add x y") << QStringLiteral("usage: oxm-server tenant add T");
+    QTest::newRow("catalog import without a file")
+        << args("catalog import") << QStringLiteral("usage: oxm-server catalog import FILE.json");
+    QTest::newRow("an unknown command") << args("tenants add x") << QStringLiteral("unknown command tenants");
+}
+
+void DurabilityTest::badCommandLinesAreRefused()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("db.sqlite"));
+    const CliResult cli = runCli(arguments << QStringLiteral("--database") << QStringLiteral("sqlite:") + db);
+    QCOMPARE(cli.exitStatus, QProcess::NormalExit);
+    QCOMPARE(cli.exitCode, 2);
+    QVERIFY2(cli.err.contains(message.toUtf8()), cli.err.constData());
+    QVERIFY(cli.out.isEmpty());
+    QVERIFY(!QFileInfo::exists(db)); // refused before any database is opened
 }
 
 QTEST_GUILESS_MAIN(DurabilityTest)
