@@ -10,6 +10,7 @@
 #include <QRandomGenerator>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QRegularExpression>
 #include <QUrl>
 #include <memory>
 #include <optional>
@@ -59,13 +60,19 @@ void ServerOptions::parseListen(const QString &text, QHostAddress &address, quin
 
 QString ServerOptions::parseDatabaseUrl(const QString &url)
 {
-    if (url.startsWith(QLatin1String("sqlite:")))
-        return url.startsWith(QLatin1String("sqlite://")) ? url.mid(9) : url.mid(7); // sqlite:///abs or sqlite:PATH
-    if (url.contains(QLatin1String("://")))
-        fail(QStringLiteral("--database: \"%1\" is not a SQLite database; the supported URLs are sqlite:PATH and "
-                            "postgresql://user:password@host:port/database")
-                 .arg(QUrl(url).scheme()));
-    return url;
+    // A URL scheme (RFC 3986 §3.1: case-insensitive) before the first ':'; a plain path has none
+    // (a file whose name starts like "name:" is given as sqlite:name:...).
+    static const QRegularExpression kScheme(QStringLiteral("^([A-Za-z][A-Za-z0-9+.-]*):"));
+    const QRegularExpressionMatch scheme = kScheme.match(url);
+    if (!scheme.hasMatch())
+        return url;
+    if (scheme.captured(1).compare(QLatin1String("sqlite"), Qt::CaseInsensitive) == 0) {
+        const QString rest = url.mid(7);
+        return rest.startsWith(QLatin1String("//")) ? rest.mid(2) : rest; // sqlite:///abs or sqlite:PATH
+    }
+    fail(QStringLiteral("--database: \"%1\" is not a SQLite database; the supported URLs are sqlite:PATH and "
+                        "postgresql://user:password@host:port/database")
+             .arg(scheme.captured(1)));
 }
 
 QByteArray ServerOptions::loadSecret(const QString &secretFile, const QString &databasePath)

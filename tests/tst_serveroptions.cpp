@@ -87,6 +87,14 @@ private Q_SLOTS:
         QTest::addRow("sqlite:// URL") << "sqlite:///tmp/x.sqlite" << "/tmp/x.sqlite";
         QTest::addRow("plain path") << "/tmp/y.sqlite" << "/tmp/y.sqlite";
         QTest::addRow("postgresql is not a SQLite path") << "postgresql://u:p@127.0.0.1:5432/oxm" << "";
+        // Schemes are case-insensitive (RFC 3986 §3.1); any other scheme is refused, not taken
+        // for a file name.
+        QTest::addRow("SQLITE:PATH") << "SQLITE:/tmp/x.sqlite" << "/tmp/x.sqlite";
+        QTest::addRow("Sqlite:// URL") << "Sqlite:///tmp/x.sqlite" << "/tmp/x.sqlite";
+        QTest::addRow("sqlite: a name with a colon") << "sqlite:a:b.sqlite" << "a:b.sqlite";
+        QTest::addRow("a colon after a slash is a path") << "data/a:b.sqlite" << "data/a:b.sqlite";
+        QTest::addRow("unknown scheme bogus:") << "bogus:xx" << "";
+        QTest::addRow("mysql://") << "mysql://u:p@127.0.0.1/oxm" << "";
     }
     void databaseUrl()
     {
