@@ -871,6 +871,13 @@ void ApiTest::watchlistFullShape()
     const QJsonObject o2 = call("GET", Api + "/towatch?full=true", tok()).object();
     QCOMPARE(o2.value(QStringLiteral("assets")).toArray().at(0).toObject(), QJsonDocument::fromJson(replaced).object());
 
+    // An id twice in one import is one asset, the last object's (the CLI reported 2 for it).
+    const QByteArray twice = R"([{"id":"c2","name":"first"},{"id":"c9"},{"id":"c2","name":"last"}])";
+    QCOMPARE(f->service().catalog().importAssets(Catalog::parse(twice)), 2);
+    const QJsonObject o3 = call("GET", Api + "/towatch?full=true", tok()).object();
+    QCOMPARE(o3.value(QStringLiteral("assets")).toArray().at(0).toObject(),
+             (QJsonObject{{QStringLiteral("id"), QStringLiteral("c2")}, {QStringLiteral("name"), QStringLiteral("last")}}));
+
     // Empty watchlist, full view.
     const QJsonObject empty = call("GET", Api + "/towatch?full=true", tok(QStringLiteral("t1"), QStringLiteral("nobody"))).object();
     QCOMPARE(empty.value(QStringLiteral("assetIDs")), QJsonValue(QJsonArray()));

@@ -4,6 +4,7 @@
 #include "storage/durablestore.h"
 
 #include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,6 +27,7 @@ QList<CatalogAsset> Catalog::parse(const QByteArray &json)
     if (!document.isArray())
         throw std::invalid_argument("the catalog must be a JSON array of asset objects");
     QList<CatalogAsset> assets;
+    QHash<QString, qsizetype> indexOf; // id -> its place in assets
     const QJsonArray array = document.array();
     assets.reserve(array.size());
     for (qsizetype i = 0; i < array.size(); ++i) {
@@ -38,7 +40,14 @@ QList<CatalogAsset> Catalog::parse(const QByteArray &json)
             throw std::invalid_argument(
                 QStringLiteral("element %1 has no valid string \"id\" (1 to 256 bytes, no control characters)")
                     .arg(i).toStdString());
-        assets.append(CatalogAsset{id.toString(), QJsonDocument(object).toJson(QJsonDocument::Compact)});
+        CatalogAsset asset{id.toString(), QJsonDocument(object).toJson(QJsonDocument::Compact)};
+        const auto known = indexOf.constFind(asset.id);
+        if (known != indexOf.constEnd()) {
+            assets[*known] = std::move(asset);
+            continue;
+        }
+        indexOf.insert(asset.id, assets.size());
+        assets.append(std::move(asset));
     }
     return assets;
 }
